@@ -1,0 +1,82 @@
+"""Server-side calls without HTTP: ``await auth.api.get_session(headers=...)``.
+
+Mirrors Better Auth's ``auth.api.*``: the same endpoint table and pipeline as HTTP requests, so a
+server-side call behaves exactly like the route (origin checks included when headers carry cookies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .errors import AuthError, ErrorCode
+from .protocol.dispatch import dispatch
+from .protocol.endpoint import EMPTY, AuthRequest, AuthResponse, Endpoint
+
+if TYPE_CHECKING:
+    from .auth import BetterAuth
+
+ApiCall = Callable[..., Awaitable[Any]]
+
+
+class API:
+    """Attribute access by endpoint name: ``auth.api.sign_in_email(body={...})``."""
+
+    def __init__(self, auth: BetterAuth) -> None:
+        self._auth = auth
+
+    def _endpoint(self, name: str) -> Endpoint:
+        for candidate in self._auth.endpoints:
+            if candidate.name == name:
+                return candidate
+        raise AttributeError(f"no auth endpoint called {name!r}")
+
+    def __getattr__(self, name: str) -> ApiCall:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        endpoint = self._endpoint(name)
+
+        async def call(
+            *,
+            body: Any = None,
+            query: Mapping[str, str | list[str]] | None = None,
+            headers: Mapping[str, str] | None = None,
+            as_response: bool = False,
+        ) -> Any:
+            response = await self.call(endpoint, body=body, query=query, headers=headers)
+            if as_response:
+                return response
+            if response.status >= 400:
+                body_out = response.body if isinstance(response.body, dict) else {}
+                code = body_out.get("code")
+                raise AuthError(
+                    response.status,
+                    ErrorCode(code) if code in ErrorCode.__members__ else None,
+                    body_out.get("message"),
+                )
+            return None if response.body is EMPTY else response.body
+
+        call.__name__ = name
+        call.__doc__ = endpoint.handler.__doc__
+        return call
+
+    async def call(
+        self,
+        endpoint: Endpoint,
+        *,
+        body: Any = None,
+        query: Mapping[str, str | list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AuthResponse:
+        """Run ``endpoint`` as if it were requested over HTTP; return the full answer."""
+        ctx = self._auth.context
+        base = ctx.settings.base_url or "http://localhost"
+        request = AuthRequest(
+            method=endpoint.method,
+            path=endpoint.path,
+            url=base + ctx.settings.base_path + endpoint.path,
+            headers={k.lower(): v for k, v in (headers or {}).items()},
+            query=dict(query or {}),
+            body=body,
+        )
+        return await dispatch(ctx, endpoint, request)

@@ -1,0 +1,185 @@
+"""``BetterAuth``: assembles settings, storage, plugins and endpoints into one server.
+
+Mirrors ``betterAuth(options)`` of ``better-auth/dist/auth``: the returned object exposes the HTTP
+router (``auth.router``), server-side calls (``auth.api``) and lifecycle (``auth.lifespan``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from .api import API
+from .crypto.passwords import PasswordHasher
+from .db.adapter import Adapter, Row
+from .db.schema import CORE_SCHEMA, SchemaView, merge_schema
+from .db.store import AuthStore
+from .errors import AuthError, ConfigurationError
+from .protocol.context import AuthContext, EndpointContext
+from .protocol.cookies import CookieConfig
+from .protocol.endpoint import AuthRequest, Endpoint
+from .protocol.hashing import PasswordHashing
+from .protocol.plugin import Plugin
+from .protocol.routes import BASE_ENDPOINTS
+from .settings import AuthSettings
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+
+class BetterAuth:
+    """A Better Auth 1.7.24 compatible auth server.
+
+    Args:
+        settings: everything that is data; defaults load from the environment.
+        database: a SQLAlchemy async URL (``sqlite+aiosqlite:///./app.db``,
+            ``postgresql+asyncpg://…``); or pass ``adapter`` instead.
+        adapter: any :class:`~fastapi_betterauth.db.adapter.Adapter` (e.g. ``MemoryAdapter()``).
+        plugins: plugin values such as ``bearer()``.
+        password_hasher: ``ScryptHasher()`` (default, Better Auth's format) or ``Argon2Hasher()``.
+    """
+
+    def __init__(
+        self,
+        settings: AuthSettings | None = None,
+        *,
+        database: str | None = None,
+        adapter: Adapter | None = None,
+        plugins: Sequence[Plugin] = (),
+        password_hasher: PasswordHasher | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else AuthSettings()
+        secret = self.settings.secret_value()  # fails fast on a weak production secret
+        if (database is None) == (adapter is None):
+            raise ConfigurationError("pass exactly one of database=<SQLAlchemy URL> or adapter=<Adapter>")
+        if adapter is None:
+            from .db.sqlalchemy import SQLAlchemyAdapter
+
+            assert database is not None
+            adapter = SQLAlchemyAdapter(database)
+        self.plugins = tuple(plugins)
+        ids = [p.id for p in self.plugins]
+        if len(set(ids)) != len(ids):
+            raise ConfigurationError(f"a plugin is registered twice: {ids}")
+        schema = merge_schema(CORE_SCHEMA, *(p.schema for p in self.plugins))
+        use_schema = getattr(adapter, "use_schema", None)
+        if use_schema is not None:
+            use_schema(schema)
+        self.adapter: Adapter = adapter
+        self.endpoints: tuple[Endpoint, ...] = BASE_ENDPOINTS + tuple(
+            e for p in self.plugins for e in p.endpoints
+        )
+        seen: set[tuple[str, str]] = set()
+        for endpoint in self.endpoints:
+            key = (endpoint.method, endpoint.path)
+            if key in seen:
+                raise ConfigurationError(f"two endpoints for {endpoint.method} {endpoint.path}")
+            seen.add(key)
+        secure = self.settings.advanced.use_secure_cookies
+        if secure is None:
+            base = self.settings.base_url
+            secure = base.startswith("https://") if base else self.settings.environment == "production"
+        self.context = AuthContext(
+            settings=self.settings,
+            secret=secret,
+            secrets=self.settings.verification_secrets(),
+            adapter=adapter,
+            store=AuthStore(adapter),
+            schema=SchemaView.of(schema),
+            cookies=CookieConfig(
+                prefix=self.settings.advanced.cookie_prefix,
+                secure=secure,
+                session_max_age=self.settings.session.expires_in,
+            ),
+            hashing=PasswordHashing(password_hasher, workers=self.settings.password_hash_workers),
+            plugins=self.plugins,
+        )
+        self.api = API(self)
+        self._open = 0
+        self._lock = asyncio.Lock()
+        from .integration.dependencies import register_instance
+
+        register_instance(self)
+
+    @property
+    def store(self) -> AuthStore:
+        """Domain storage (users, sessions, accounts)."""
+        return self.context.store
+
+    @cached_property
+    def router(self) -> APIRouter:
+        """The FastAPI router serving ``<base_path>/*``: ``app.include_router(auth.router)``."""
+        from .integration.router import create_auth_router
+
+        return create_auth_router(self)
+
+    async def create_schema(self) -> None:
+        """Create the tables if missing (development; use Alembic migrations in production)."""
+        await self.adapter.create_schema()
+
+    @asynccontextmanager
+    async def lifespan(self, app: Any = None) -> AsyncIterator[dict[str, Any]]:
+        """ASGI lifespan: ``FastAPI(lifespan=auth.lifespan)``; closes connections and threads at exit.
+
+        Yields the lifespan state ``{"better_auth": self}`` that the dependencies find.
+        """
+        async with self._lock:
+            self._open += 1
+        if app is not None:
+            self.install(app)
+        try:
+            yield {"better_auth": self}
+        finally:
+            async with self._lock:
+                self._open -= 1
+                last = self._open == 0
+            if last:
+                await self.close()
+
+    def install(self, app: Any) -> None:
+        """Register the handler that renders dependency errors in Better Auth's ``{message, code}`` shape.
+
+        Called by ``auth.lifespan``; call it yourself only if the app runs without that lifespan.
+        """
+        handlers = getattr(app, "exception_handlers", None)
+        if handlers is None or AuthError in handlers:
+            return
+        from .integration.responses import error_to_response
+
+        async def handle(request: Any, exc: Exception) -> Any:
+            assert isinstance(exc, AuthError)
+            return error_to_response(exc)
+
+        app.add_exception_handler(AuthError, handle)
+        if getattr(app, "middleware_stack", None) is not None:
+            # The lifespan runs after Starlette built its middleware stack: rebuild it on the next
+            # request so the handler takes effect.
+            app.middleware_stack = None
+
+    async def session_from_headers(
+        self, headers: Mapping[str, str], *, query: Mapping[str, str | list[str]] | None = None
+    ) -> tuple[Row, Row] | None:
+        """The (session, user) rows a request with these headers is signed in as, or ``None``.
+
+        Goes through the plugins' request hooks, so a bearer token works wherever a cookie does.
+        """
+        base = self.settings.base_url or "http://localhost"
+        request = AuthRequest(
+            method="GET",
+            path="/get-session",
+            url=base + self.settings.base_path + "/get-session",
+            headers={k.lower(): v for k, v in headers.items()},
+            query=dict(query or {}),
+        )
+        for plugin in self.plugins:
+            if plugin.on_request is not None:
+                request = plugin.on_request(self.context, request)
+        return await EndpointContext(auth=self.context, request=request).get_session()
+
+    async def close(self) -> None:
+        """Release database connections and hashing threads."""
+        self.context.hashing.close()
+        await self.adapter.close()

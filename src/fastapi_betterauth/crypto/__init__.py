@@ -1,0 +1,1 @@
+"""Pure cryptographic functions: synchronous, no I/O, pinned to Better Auth by known-answer vectors."""

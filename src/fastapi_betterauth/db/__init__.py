@@ -1,0 +1,1 @@
+"""Storage: one small adapter contract, its implementations, and the domain store above them."""

@@ -1,0 +1,180 @@
+"""Domain operations over the adapter: the only code that builds ``Where`` lists.
+
+Mirrors ``better-auth/dist/db/internal-adapter.mjs``. Rows keep Better Auth's field names; dates are
+aware UTC datetimes truncated to milliseconds, the precision JavaScript dates have, so a value
+written here reads back identically from either server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..crypto.random import generate_id, generate_token
+from .adapter import Adapter, Row, SortBy, Where
+
+CREDENTIAL_PROVIDER = "credential"
+
+
+def now() -> datetime:
+    """Current UTC time at JavaScript's millisecond precision."""
+    t = datetime.now(UTC)
+    return t.replace(microsecond=t.microsecond - t.microsecond % 1000)
+
+
+class AuthStore:
+    """Users, sessions, accounts and verification rows, in Better Auth's shapes."""
+
+    def __init__(self, adapter: Adapter) -> None:
+        self.adapter = adapter
+
+    # -- users ---------------------------------------------------------------------------------
+
+    async def create_user(self, data: Row, *, adapter: Adapter | None = None) -> Row:
+        """Insert a user; ``email`` is lower-cased as Better Auth does."""
+        t = now()
+        row = {
+            "emailVerified": False,
+            "image": None,
+            **data,
+            "id": data.get("id") or generate_id(),
+            "email": str(data["email"]).lower(),
+            "createdAt": t,
+            "updatedAt": t,
+        }
+        return await (adapter or self.adapter).create("user", row)
+
+    async def find_user_by_email(self, email: str) -> Row | None:
+        """The user with this email (case-insensitive, as emails are stored lower-cased)."""
+        return await self.adapter.find_one("user", [Where("email", email.lower())])
+
+    async def find_user_by_id(self, user_id: str) -> Row | None:
+        """The user with this id."""
+        return await self.adapter.find_one("user", [Where("id", user_id)])
+
+    async def update_user(self, user_id: str, values: Row) -> Row | None:
+        """Update a user and bump ``updatedAt``."""
+        return await self.adapter.update("user", [Where("id", user_id)], {**values, "updatedAt": now()})
+
+    async def delete_user(self, user_id: str) -> None:
+        """Delete a user with its sessions and accounts (explicitly, as Better Auth does)."""
+        async with self.adapter.transaction() as tx:
+            await tx.delete("session", [Where("userId", user_id)])
+            await tx.delete("account", [Where("userId", user_id)])
+            await tx.delete("user", [Where("id", user_id)])
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    async def create_account(self, data: Row, *, adapter: Adapter | None = None) -> Row:
+        """Insert an account row."""
+        t = now()
+        row = {"id": generate_id(), "createdAt": t, "updatedAt": t, **data}
+        return await (adapter or self.adapter).create("account", row)
+
+    async def find_accounts(self, user_id: str) -> list[Row]:
+        """Every account of a user."""
+        return await self.adapter.find_many("account", [Where("userId", user_id)])
+
+    async def find_credential_account(self, user_id: str) -> Row | None:
+        """The email/password account: ``providerId="credential"`` and ``accountId`` = user id."""
+        return await self.adapter.find_one(
+            "account",
+            [Where("userId", user_id), Where("providerId", CREDENTIAL_PROVIDER), Where("accountId", user_id)],
+        )
+
+    async def update_password(self, account_id: str, password_hash: str) -> None:
+        """Replace the stored hash of an account."""
+        await self.adapter.update("account", [Where("id", account_id)], {"password": password_hash, "updatedAt": now()})
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    async def create_session(
+        self,
+        user_id: str,
+        *,
+        expires_in: int,
+        ip_address: str,
+        user_agent: str,
+        extra: Row | None = None,
+        adapter: Adapter | None = None,
+    ) -> Row:
+        """A new session row with a fresh 32-character token."""
+        t = now()
+        row = {
+            "id": generate_id(),
+            "token": generate_token(),
+            "userId": user_id,
+            "expiresAt": t + timedelta(seconds=expires_in),
+            "createdAt": t,
+            "updatedAt": t,
+            "ipAddress": ip_address,
+            "userAgent": user_agent,
+            **(extra or {}),
+        }
+        return await (adapter or self.adapter).create("session", row)
+
+    async def find_session(self, token: str) -> tuple[Row, Row] | None:
+        """The session with this token and its user, or ``None`` (expiry is checked by the caller)."""
+        session = await self.adapter.find_one("session", [Where("token", token)])
+        if session is None:
+            return None
+        user = await self.adapter.find_one("user", [Where("id", session["userId"])])
+        if user is None:
+            return None
+        return session, user
+
+    async def list_sessions(self, user_id: str, *, active_only: bool = True) -> list[Row]:
+        """A user's sessions (only unexpired ones unless ``active_only=False``), oldest first."""
+        where = [Where("userId", user_id)]
+        if active_only:
+            where.append(Where("expiresAt", now(), "gt"))
+        return await self.adapter.find_many("session", where, sort_by=SortBy("createdAt"))
+
+    async def update_session(self, token: str, values: Row) -> Row | None:
+        """Update a session by token (``updatedAt`` is part of ``values`` where Better Auth sets it)."""
+        return await self.adapter.update("session", [Where("token", token)], values)
+
+    async def delete_session(self, token: str) -> int:
+        """Delete one session by token."""
+        return await self.adapter.delete("session", [Where("token", token)])
+
+    async def delete_user_session(self, user_id: str, token: str) -> int:
+        """Delete a session only if it belongs to ``user_id``."""
+        return await self.adapter.delete("session", [Where("token", token), Where("userId", user_id)])
+
+    async def delete_sessions(self, user_id: str, *, except_tokens: Sequence[str] = ()) -> int:
+        """Delete all of a user's sessions, optionally keeping some."""
+        where = [Where("userId", user_id)]
+        if except_tokens:
+            where.append(Where("token", list(except_tokens), "not_in"))
+        return await self.adapter.delete("session", where)
+
+    # -- verification --------------------------------------------------------------------------
+
+    async def create_verification(self, identifier: str, value: str, *, expires_in: int) -> Row:
+        """Store a verification value (reset tokens, OAuth state...)."""
+        t = now()
+        return await self.adapter.create(
+            "verification",
+            {
+                "id": generate_id(),
+                "identifier": identifier,
+                "value": value,
+                "expiresAt": t + timedelta(seconds=expires_in),
+                "createdAt": t,
+                "updatedAt": t,
+            },
+        )
+
+    async def consume_verification(self, identifier: str) -> Row | None:
+        """Atomically take the newest unexpired row for ``identifier`` (single use)."""
+        return await self.adapter.consume_one(
+            "verification", [Where("identifier", identifier), Where("expiresAt", now(), "gt")]
+        )
+
+
+def is_expired(row: Row, field: str = "expiresAt") -> bool:
+    """Whether ``row[field]`` is in the past."""
+    value: Any = row.get(field)
+    return value is None or value <= now()

@@ -1,0 +1,203 @@
+"""The one error vocabulary of the library.
+
+Exception tree::
+
+    Exception
+    ├── AuthError               an answer on the wire: HTTP status + Better Auth code + message
+    ├── ConfigurationError      a startup mistake (weak secret, duplicate route, bad plugin option)
+    └── CryptoError             raised by the pure ``crypto`` functions
+        ├── InvalidSignatureError
+        └── MalformedHashError
+
+Codes and default messages are Better Auth 1.7.24's, verbatim
+(``@better-auth/core/dist/error/codes.mjs``). The HTTP status is chosen at the raise site because
+Better Auth answers the same code with different statuses on different routes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from http import HTTPStatus
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    """Wire error codes; values are Better Auth's codes verbatim."""
+
+    USER_NOT_FOUND = "USER_NOT_FOUND"
+    FAILED_TO_CREATE_USER = "FAILED_TO_CREATE_USER"
+    FAILED_TO_CREATE_SESSION = "FAILED_TO_CREATE_SESSION"
+    FAILED_TO_UPDATE_USER = "FAILED_TO_UPDATE_USER"
+    FAILED_TO_GET_SESSION = "FAILED_TO_GET_SESSION"
+    INVALID_PASSWORD = "INVALID_PASSWORD"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_EMAIL_OR_PASSWORD = "INVALID_EMAIL_OR_PASSWORD"
+    INVALID_USER = "INVALID_USER"
+    SOCIAL_ACCOUNT_ALREADY_LINKED = "SOCIAL_ACCOUNT_ALREADY_LINKED"
+    PROVIDER_NOT_FOUND = "PROVIDER_NOT_FOUND"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    ID_TOKEN_NOT_SUPPORTED = "ID_TOKEN_NOT_SUPPORTED"
+    FAILED_TO_GET_USER_INFO = "FAILED_TO_GET_USER_INFO"
+    USER_EMAIL_NOT_FOUND = "USER_EMAIL_NOT_FOUND"
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"
+    USER_ALREADY_EXISTS = "USER_ALREADY_EXISTS"
+    USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL = "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"
+    EMAIL_CAN_NOT_BE_UPDATED = "EMAIL_CAN_NOT_BE_UPDATED"
+    CHANGE_EMAIL_DISABLED = "CHANGE_EMAIL_DISABLED"
+    CREDENTIAL_ACCOUNT_NOT_FOUND = "CREDENTIAL_ACCOUNT_NOT_FOUND"
+    SESSION_EXPIRED = "SESSION_EXPIRED"
+    FAILED_TO_UNLINK_LAST_ACCOUNT = "FAILED_TO_UNLINK_LAST_ACCOUNT"
+    ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"
+    USER_ALREADY_HAS_PASSWORD = "USER_ALREADY_HAS_PASSWORD"
+    CROSS_SITE_NAVIGATION_LOGIN_BLOCKED = "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED"
+    VERIFICATION_EMAIL_NOT_ENABLED = "VERIFICATION_EMAIL_NOT_ENABLED"
+    EMAIL_ALREADY_VERIFIED = "EMAIL_ALREADY_VERIFIED"
+    EMAIL_MISMATCH = "EMAIL_MISMATCH"
+    SESSION_NOT_FRESH = "SESSION_NOT_FRESH"
+    LINKED_ACCOUNT_ALREADY_EXISTS = "LINKED_ACCOUNT_ALREADY_EXISTS"
+    INVALID_ORIGIN = "INVALID_ORIGIN"
+    INVALID_CALLBACK_URL = "INVALID_CALLBACK_URL"
+    INVALID_REDIRECT_URL = "INVALID_REDIRECT_URL"
+    INVALID_ERROR_CALLBACK_URL = "INVALID_ERROR_CALLBACK_URL"
+    INVALID_NEW_USER_CALLBACK_URL = "INVALID_NEW_USER_CALLBACK_URL"
+    MISSING_OR_NULL_ORIGIN = "MISSING_OR_NULL_ORIGIN"
+    CALLBACK_URL_REQUIRED = "CALLBACK_URL_REQUIRED"
+    FAILED_TO_CREATE_VERIFICATION = "FAILED_TO_CREATE_VERIFICATION"
+    FIELD_NOT_ALLOWED = "FIELD_NOT_ALLOWED"
+    ASYNC_VALIDATION_NOT_SUPPORTED = "ASYNC_VALIDATION_NOT_SUPPORTED"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    MISSING_FIELD = "MISSING_FIELD"
+    METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED = "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED"
+    BODY_MUST_BE_AN_OBJECT = "BODY_MUST_BE_AN_OBJECT"
+    PASSWORD_ALREADY_SET = "PASSWORD_ALREADY_SET"
+    # literal codes in core routes and the router
+    UNAUTHORIZED = "UNAUTHORIZED"
+    FORBIDDEN = "FORBIDDEN"
+    EMAIL_PASSWORD_SIGN_UP_DISABLED = "EMAIL_PASSWORD_SIGN_UP_DISABLED"
+    EMAIL_PASSWORD_DISABLED = "EMAIL_PASSWORD_DISABLED"
+    RESET_PASSWORD_DISABLED = "RESET_PASSWORD_DISABLED"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    NOT_FOUND = "NOT_FOUND"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    BAD_REQUEST = "BAD_REQUEST"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+
+
+ERROR_MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.USER_NOT_FOUND: "User not found",
+    ErrorCode.FAILED_TO_CREATE_USER: "Failed to create user",
+    ErrorCode.FAILED_TO_CREATE_SESSION: "Failed to create session",
+    ErrorCode.FAILED_TO_UPDATE_USER: "Failed to update user",
+    ErrorCode.FAILED_TO_GET_SESSION: "Failed to get session",
+    ErrorCode.INVALID_PASSWORD: "Invalid password",
+    ErrorCode.INVALID_EMAIL: "Invalid email",
+    ErrorCode.INVALID_EMAIL_OR_PASSWORD: "Invalid email or password",
+    ErrorCode.INVALID_USER: "Invalid user",
+    ErrorCode.SOCIAL_ACCOUNT_ALREADY_LINKED: "Social account already linked",
+    ErrorCode.PROVIDER_NOT_FOUND: "Provider not found",
+    ErrorCode.INVALID_TOKEN: "Invalid token",
+    ErrorCode.TOKEN_EXPIRED: "Token expired",
+    ErrorCode.ID_TOKEN_NOT_SUPPORTED: "id_token not supported",
+    ErrorCode.FAILED_TO_GET_USER_INFO: "Failed to get user info",
+    ErrorCode.USER_EMAIL_NOT_FOUND: "User email not found",
+    ErrorCode.EMAIL_NOT_VERIFIED: "Email not verified",
+    ErrorCode.PASSWORD_TOO_SHORT: "Password too short",
+    ErrorCode.PASSWORD_TOO_LONG: "Password too long",
+    ErrorCode.USER_ALREADY_EXISTS: "User already exists.",
+    ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: "User already exists. Use another email.",
+    ErrorCode.EMAIL_CAN_NOT_BE_UPDATED: "Email can not be updated",
+    ErrorCode.CHANGE_EMAIL_DISABLED: "Change email is disabled",
+    ErrorCode.CREDENTIAL_ACCOUNT_NOT_FOUND: "Credential account not found",
+    ErrorCode.SESSION_EXPIRED: "Session expired. Re-authenticate to perform this action.",
+    ErrorCode.FAILED_TO_UNLINK_LAST_ACCOUNT: "You can't unlink your last account",
+    ErrorCode.ACCOUNT_NOT_FOUND: "Account not found",
+    ErrorCode.USER_ALREADY_HAS_PASSWORD: "User already has a password. Provide that to delete the account.",
+    ErrorCode.CROSS_SITE_NAVIGATION_LOGIN_BLOCKED: (
+        "Cross-site navigation login blocked. This request appears to be a CSRF attack."
+    ),
+    ErrorCode.VERIFICATION_EMAIL_NOT_ENABLED: "Verification email isn't enabled",
+    ErrorCode.EMAIL_ALREADY_VERIFIED: "Email is already verified",
+    ErrorCode.EMAIL_MISMATCH: "Email mismatch",
+    ErrorCode.SESSION_NOT_FRESH: "Session is not fresh",
+    ErrorCode.LINKED_ACCOUNT_ALREADY_EXISTS: "Linked account already exists",
+    ErrorCode.INVALID_ORIGIN: "Invalid origin",
+    ErrorCode.INVALID_CALLBACK_URL: "Invalid callbackURL",
+    ErrorCode.INVALID_REDIRECT_URL: "Invalid redirectURL",
+    ErrorCode.INVALID_ERROR_CALLBACK_URL: "Invalid errorCallbackURL",
+    ErrorCode.INVALID_NEW_USER_CALLBACK_URL: "Invalid newUserCallbackURL",
+    ErrorCode.MISSING_OR_NULL_ORIGIN: "Missing or null Origin",
+    ErrorCode.CALLBACK_URL_REQUIRED: "callbackURL is required",
+    ErrorCode.FAILED_TO_CREATE_VERIFICATION: "Unable to create verification",
+    ErrorCode.FIELD_NOT_ALLOWED: "Field not allowed to be set",
+    ErrorCode.ASYNC_VALIDATION_NOT_SUPPORTED: "Async validation is not supported",
+    ErrorCode.VALIDATION_ERROR: "Validation Error",
+    ErrorCode.MISSING_FIELD: "Field is required",
+    ErrorCode.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED: (
+        "POST method requires deferSessionRefresh to be enabled in session config"
+    ),
+    ErrorCode.BODY_MUST_BE_AN_OBJECT: "Body must be an object",
+    ErrorCode.PASSWORD_ALREADY_SET: "User already has a password set",
+    ErrorCode.UNAUTHORIZED: "Unauthorized",
+    ErrorCode.FORBIDDEN: "Forbidden",
+    ErrorCode.EMAIL_PASSWORD_SIGN_UP_DISABLED: "Email and password sign up is not enabled",
+    ErrorCode.EMAIL_PASSWORD_DISABLED: "Email and password is not enabled",
+    ErrorCode.RESET_PASSWORD_DISABLED: "Reset password isn't enabled",
+    ErrorCode.INTERNAL_SERVER_ERROR: "Internal Server Error",
+    ErrorCode.NOT_FOUND: "Not found",
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
+    ErrorCode.BAD_REQUEST: "Bad Request",
+    ErrorCode.PAYLOAD_TOO_LARGE: "Request body is too large",
+}
+
+
+class AuthError(Exception):
+    """An error answer: serialised as ``{"message", "code"}`` with the given status.
+
+    ``code=None`` gives a message-only body (Better Auth's bare-status errors such as
+    ``{"message":"No fields to update"}``); ``message=None`` together with ``code=None`` gives an
+    empty body, as Better Auth's admin middleware does.
+    """
+
+    def __init__(
+        self,
+        status: int | HTTPStatus,
+        code: ErrorCode | None = None,
+        message: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status = int(status)
+        self.code = code
+        if message is None and code is not None:
+            message = ERROR_MESSAGES.get(code, code.value)
+        self.message = message
+        self.headers = headers or {}
+        super().__init__(f"{self.status} {code or ''} {message or ''}".strip())
+
+    def body(self) -> dict[str, Any] | None:
+        """The JSON body, or ``None`` for an empty body."""
+        if self.message is None and self.code is None:
+            return None
+        out: dict[str, Any] = {"message": self.message}
+        if self.code is not None:
+            out["code"] = self.code.value
+        return out
+
+
+class ConfigurationError(Exception):
+    """The library was configured or assembled wrongly; raised at startup, never per request."""
+
+
+class CryptoError(Exception):
+    """Base class of the pure crypto functions' errors."""
+
+
+class InvalidSignatureError(CryptoError):
+    """A signed value was tampered with, truncated, or signed with another secret."""
+
+
+class MalformedHashError(CryptoError):
+    """A stored password hash is not in any format this library understands."""

@@ -1,0 +1,29 @@
+"""The only package that imports FastAPI/Starlette: router compiler, dependencies, responses."""
+
+from __future__ import annotations
+
+from .dependencies import (
+    CurrentSession,
+    CurrentUser,
+    OptionalUser,
+    current_session,
+    current_user,
+    get_auth,
+    optional_session,
+    optional_user,
+)
+from .responses import error_to_response
+from .router import create_auth_router
+
+__all__ = [
+    "CurrentSession",
+    "CurrentUser",
+    "OptionalUser",
+    "create_auth_router",
+    "current_session",
+    "current_user",
+    "error_to_response",
+    "get_auth",
+    "optional_session",
+    "optional_user",
+]

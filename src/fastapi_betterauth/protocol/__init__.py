@@ -1,0 +1,1 @@
+"""Better Auth's HTTP semantics, framework-free: endpoints as data, cookies, origin checks."""

@@ -1,0 +1,185 @@
+"""Per-application and per-call state handed to endpoint handlers.
+
+Mirrors Better Auth's ``AuthContext`` (``ctx.context``) and the endpoint context: handlers read the
+request, the current session, and add cookies or headers to the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..crypto.signing import unsign_cookie_value
+from ..db.adapter import Adapter, Row
+from ..db.schema import SchemaView
+from ..db.store import AuthStore, is_expired, now
+from ..errors import AuthError, CryptoError, ErrorCode
+from ..settings import AuthSettings
+from .cookies import CookieConfig, parse_cookie_header
+from .endpoint import AuthRequest, SetCookie
+from .hashing import PasswordHashing
+from .origin import origin_of
+from .wire import public_row
+
+if TYPE_CHECKING:
+    from .plugin import Plugin
+
+
+@dataclass
+class AuthContext:
+    """Everything shared by all requests of one ``BetterAuth`` instance."""
+
+    settings: AuthSettings
+    secret: str
+    secrets: tuple[str, ...]
+    adapter: Adapter
+    store: AuthStore
+    schema: SchemaView
+    cookies: CookieConfig
+    hashing: PasswordHashing
+    plugins: tuple[Plugin, ...] = ()
+
+    def base_origin(self, request: AuthRequest) -> str:
+        """Origin of ``base_url``, or of the request when none is configured."""
+        if self.settings.base_url:
+            return origin_of(self.settings.base_url) or self.settings.base_url
+        return origin_of(request.url) or ""
+
+    def base_url(self, request: AuthRequest) -> str:
+        """Origin + base path, e.g. ``http://localhost:8000/api/auth`` (Better Auth ``ctx.context.baseURL``)."""
+        return self.base_origin(request) + self.settings.base_path
+
+    def trusted_origins(self, request: AuthRequest) -> tuple[str, ...]:
+        """``base_url``'s origin plus the configured trusted origins."""
+        return (self.base_origin(request), *self.settings.trusted_origins)
+
+    def public_user(self, row: Row) -> dict[str, Any]:
+        """A user row as Better Auth returns it."""
+        return public_row(row, self.schema.hidden.get("user", frozenset()))
+
+    def public_session(self, row: Row) -> dict[str, Any]:
+        """A session row as Better Auth returns it (including the token)."""
+        return public_row(row, self.schema.hidden.get("session", frozenset()))
+
+    def client_ip(self, request: AuthRequest) -> str:
+        """Client IP from the configured headers only, ``""`` when not usable (protocol §4).
+
+        Without trusted proxies the header must hold exactly one valid IP; the TCP peer address is
+        never used, and nothing is made up.
+        """
+        advanced = self.settings.advanced
+        if advanced.disable_ip_tracking:
+            return ""
+        import ipaddress
+
+        for name in advanced.ip_address_headers:
+            value = request.header(name)
+            if not value:
+                continue
+            parts = [p.strip() for p in value.split(",")]
+            if len(parts) != 1:
+                continue
+            try:
+                ip = ipaddress.ip_address(parts[0])
+            except ValueError:
+                continue
+            if isinstance(ip, ipaddress.IPv6Address):
+                if ip.ipv4_mapped is not None:
+                    return str(ip.ipv4_mapped)
+                network = ipaddress.ip_network(f"{ip}/64", strict=False)
+                return network.network_address.exploded
+            return str(ip)
+        return ""
+
+
+@dataclass
+class EndpointContext:
+    """One call of one endpoint."""
+
+    auth: AuthContext
+    request: AuthRequest
+    body: Any = None
+    query: Any = None
+    cookies_out: list[SetCookie] = field(default_factory=list)
+    headers_out: list[tuple[str, str]] = field(default_factory=list)
+    _cookies_in: dict[str, str] | None = None
+    _session: tuple[Row, Row] | None = None
+    _session_loaded: bool = False
+
+    @property
+    def store(self) -> AuthStore:
+        """Domain storage."""
+        return self.auth.store
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Request cookies (raw values)."""
+        if self._cookies_in is None:
+            self._cookies_in = parse_cookie_header(self.request.header("cookie"))
+        return self._cookies_in
+
+    def set_cookie(self, cookie: SetCookie) -> None:
+        """Add a ``Set-Cookie`` to the answer (kept on error answers too)."""
+        self.cookies_out.append(cookie)
+
+    def set_header(self, name: str, value: str) -> None:
+        """Add a response header."""
+        self.headers_out.append((name, value))
+
+    def signed_cookie(self, name: str) -> str | None:
+        """A signed cookie's value, or ``None`` when absent, unsigned or tampered with."""
+        raw = self.cookies.get(name)
+        if not raw:
+            return None
+        try:
+            return unsign_cookie_value(raw, self.auth.secrets)
+        except (CryptoError, UnicodeDecodeError, ValueError):
+            return None
+
+    def session_token(self) -> str | None:
+        """The verified session token from the session cookie."""
+        return self.signed_cookie(self.auth.cookies.session_token)
+
+    def is_remembered(self) -> bool:
+        """False when the session was created with ``rememberMe: false``."""
+        return self.signed_cookie(self.auth.cookies.dont_remember) is None
+
+    async def get_session(self) -> tuple[Row, Row] | None:
+        """The current (session, user), or ``None``; an expired or unknown session clears the cookies."""
+        if self._session_loaded:
+            return self._session
+        self._session_loaded = True
+        token = self.session_token()
+        if token is None:
+            return None
+        found = await self.store.find_session(token)
+        if found is None or is_expired(found[0]):
+            if found is not None:
+                await self.store.delete_session(token)
+            self.cookies_out.extend(self.auth.cookies.expire_session())
+            return None
+        self._session = found
+        return found
+
+    async def require_session(self) -> tuple[Row, Row]:
+        """The current session, or 401 ``UNAUTHORIZED``."""
+        found = await self.get_session()
+        if found is None:
+            raise AuthError(401, ErrorCode.UNAUTHORIZED)
+        return found
+
+    def replace_session(self, session: Row, user: Row) -> None:
+        """Make a just-created or refreshed session the current one."""
+        self._session = (session, user)
+        self._session_loaded = True
+
+    def set_session_cookie(self, session: Row, *, remember: bool | None = None) -> None:
+        """Set the session cookie (and ``dont_remember`` when not remembered)."""
+        if remember is None:
+            remember = self.is_remembered()
+        self.cookies_out.extend(self.auth.cookies.session_cookies(session["token"], self.auth.secret, remember=remember))
+
+    def is_fresh(self, session: Row) -> bool:
+        """``now - createdAt < freshAge`` (always true when ``fresh_age`` is 0)."""
+        fresh_age = self.auth.settings.session.fresh_age
+        return fresh_age == 0 or (now() - session["createdAt"]).total_seconds() < fresh_age

@@ -1,0 +1,78 @@
+"""The request pipeline, in Better Auth's order (protocol §0.1).
+
+plugin request hooks -> router origin check -> body/query validation -> endpoint middlewares (CSRF,
+session) -> handler -> plugin response hooks. Errors keep the cookies set before them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any
+
+from ..errors import AuthError, ErrorCode
+from .context import AuthContext, EndpointContext
+from .endpoint import EMPTY, AuthRequest, AuthResponse, Endpoint
+from .origin import check_form_csrf, check_request_origin
+from .validation import validate
+
+logger = logging.getLogger("fastapi_betterauth")
+
+
+def error_response(error: AuthError) -> AuthResponse:
+    """An :class:`AuthError` as an answer."""
+    body = error.body()
+    return AuthResponse(
+        status=error.status,
+        body=EMPTY if body is None else body,
+        headers=list(error.headers.items()),
+    )
+
+
+async def _run(auth: AuthContext, endpoint: Endpoint, request: AuthRequest, ctx: EndpointContext) -> AuthResponse:
+    settings = auth.settings.advanced
+    origin_checks = not settings.disable_origin_check
+    csrf_checks = not (settings.disable_csrf_check if settings.disable_csrf_check is not None else settings.disable_origin_check)
+    if origin_checks:
+        check_request_origin(request, auth.trusted_origins(request), check_origin_header=csrf_checks)
+    if endpoint.query is not None:
+        ctx.query = validate(endpoint.query, dict(request.query), "query")
+    if endpoint.body is not None:
+        ctx.body = validate(endpoint.body, request.body, "body")
+    if endpoint.csrf and csrf_checks:
+        check_form_csrf(request, auth.trusted_origins(request))
+    if endpoint.auth in ("session", "sensitive", "fresh"):
+        session, _ = await ctx.require_session()
+        if endpoint.auth == "fresh" and not ctx.is_fresh(session):
+            raise AuthError(403, ErrorCode.SESSION_NOT_FRESH)
+    result = await endpoint.handler(ctx)
+    if isinstance(result, AuthResponse):
+        response = result
+    else:
+        response = AuthResponse(body=result)
+    response.headers[:0] = ctx.headers_out
+    response.cookies[:0] = ctx.cookies_out
+    return response
+
+
+async def dispatch(auth: AuthContext, endpoint: Endpoint, request: AuthRequest) -> AuthResponse:
+    """Answer one request to one endpoint; never raises for anything a client can send."""
+    for plugin in auth.plugins:
+        if plugin.on_request is not None:
+            request = plugin.on_request(auth, request)
+    ctx = EndpointContext(auth=auth, request=request)
+    try:
+        response = await _run(auth, endpoint, request, ctx)
+    except AuthError as error:
+        response = error_response(error)
+        response.headers[:0] = ctx.headers_out
+        response.cookies[:0] = ctx.cookies_out
+    except Exception:
+        logger.exception("unhandled error in %s %s", endpoint.method, endpoint.path)
+        response = error_response(AuthError(500, ErrorCode.INTERNAL_SERVER_ERROR))
+    for plugin in auth.plugins:
+        if plugin.on_response is not None:
+            outcome: Any = plugin.on_response(auth, request, response)
+            if inspect.isawaitable(outcome):
+                await outcome
+    return response

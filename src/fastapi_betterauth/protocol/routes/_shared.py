@@ -1,0 +1,105 @@
+"""Pieces several core routes share: response models, password policy, session creation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ...db.adapter import Row
+from ...errors import AuthError, ErrorCode
+from ...models import Session, User
+from ..context import EndpointContext
+from ..endpoint import ErrorDoc
+from ..validation import js_length
+
+
+class WireBody(BaseModel):
+    """Request bodies: unknown keys are kept (plugin fields), wire names are Better Auth's."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=False)
+
+
+class StatusResponse(BaseModel):
+    """``{"status": true}``."""
+
+    status: bool
+
+
+class SuccessResponse(BaseModel):
+    """``{"success": true}``."""
+
+    success: bool
+
+
+class SessionResponse(BaseModel):
+    """``{"session": …, "user": …}``."""
+
+    session: Session
+    user: User
+
+
+ERROR_SHAPE = ErrorDoc(400, (ErrorCode.VALIDATION_ERROR,), "Invalid input")
+UNAUTHORIZED = ErrorDoc(401, (ErrorCode.UNAUTHORIZED,), "No valid session")
+
+
+def check_password_length(ctx: EndpointContext, password: str, *, check_min: bool = True) -> None:
+    """Better Auth's length policy, counted in UTF-16 code units like JavaScript.
+
+    Raises:
+        AuthError: 400 ``PASSWORD_TOO_SHORT`` / ``PASSWORD_TOO_LONG``.
+    """
+    policy = ctx.auth.settings.email_and_password
+    length = js_length(password)
+    if check_min and length < policy.min_password_length:
+        raise AuthError(400, ErrorCode.PASSWORD_TOO_SHORT)
+    if length > policy.max_password_length:
+        raise AuthError(400, ErrorCode.PASSWORD_TOO_LONG)
+
+
+async def start_session(ctx: EndpointContext, user: Row, *, remember: bool) -> Row:
+    """Create a session for ``user``, set its cookies and make it current.
+
+    ``rememberMe: false`` gives a one-day session and a browser-session cookie; a remembered sign-in
+    in a browser that carries ``dont_remember`` expires that marker.
+    """
+    settings = ctx.auth.settings.session
+    try:
+        session = await ctx.store.create_session(
+            user["id"],
+            expires_in=settings.expires_in if remember else 86400,
+            ip_address=ctx.auth.client_ip(ctx.request),
+            user_agent=ctx.request.header("user-agent") or "",
+        )
+    except AuthError:
+        raise
+    except Exception as exc:  # pragma: no cover - database failure
+        raise AuthError(400, ErrorCode.FAILED_TO_CREATE_SESSION) from exc
+    ctx.set_session_cookie(session, remember=remember)
+    if remember and ctx.auth.cookies.dont_remember in ctx.cookies:
+        ctx.set_cookie(ctx.auth.cookies.expire(ctx.auth.cookies.dont_remember))
+    ctx.replace_session(session, user)
+    return session
+
+
+def user_input(ctx: EndpointContext, data: dict[str, Any], *, action: str) -> dict[str, Any]:
+    """Additional user fields from a request, checked against the schema (Better Auth ``parseUserInput``).
+
+    Keys that are not user columns are ignored. Columns users may not set give 400
+    ``FIELD_NOT_ALLOWED``; on ``create`` a column with a default is silently defaulted instead.
+
+    Raises:
+        AuthError: 400 ``FIELD_NOT_ALLOWED``.
+    """
+    table = ctx.auth.schema.tables["user"]
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if not table.has(key) or key in ("id", "name", "email", "image", "createdAt", "updatedAt"):
+            continue
+        spec = table.field(key)
+        if not spec.input:
+            if action == "create" and (spec.default is not None or not value):
+                continue
+            raise AuthError(400, ErrorCode.FIELD_NOT_ALLOWED, f"{key} is not allowed to be set")
+        out[key] = value
+    return out

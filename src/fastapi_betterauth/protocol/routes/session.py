@@ -1,0 +1,187 @@
+"""Session routes. Mirrors packages/better-auth/src/api/routes/session.ts.
+
+``getSession``, ``listSessions``, ``revokeSession``, ``revokeSessions``, ``revokeOtherSessions``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ...db.adapter import Row
+from ...db.store import now
+from ...errors import AuthError, ErrorCode
+from ...models import Session
+from ..context import EndpointContext
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ._shared import UNAUTHORIZED, SessionResponse, StatusResponse, WireBody
+
+_NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+
+
+class GetSessionQuery(BaseModel):
+    """Query of ``GET /get-session``: any non-empty value means true (zod ``coerce.boolean``)."""
+
+    disable_cookie_cache: str | list[str] | None = Field(None, alias="disableCookieCache")
+    disable_refresh: str | list[str] | None = Field(None, alias="disableRefresh")
+
+
+def _flag(value: str | list[str] | None) -> bool:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return bool(value)
+
+
+def _needs_refresh(ctx: EndpointContext, session: Row) -> bool:
+    settings = ctx.auth.settings.session
+    # Refresh when the last refresh (or creation) is at least update_age ago.
+    last_refresh = session["expiresAt"] - timedelta(seconds=settings.expires_in)
+    return last_refresh + timedelta(seconds=settings.update_age) <= now()
+
+
+async def _refresh(ctx: EndpointContext, session: Row, user: Row) -> Row:
+    t = now()
+    expires_at = t + timedelta(seconds=ctx.auth.settings.session.expires_in)
+    updated = await ctx.store.update_session(session["token"], {"expiresAt": expires_at, "updatedAt": t})
+    if updated is None:  # revoked concurrently
+        raise AuthError(401, ErrorCode.FAILED_TO_GET_SESSION)
+    ctx.replace_session(updated, user)
+    ctx.set_session_cookie(updated, remember=True)
+    return updated
+
+
+async def _current(ctx: EndpointContext, *, allow_refresh: bool, defer: bool) -> Any:
+    if ctx.auth.cookies.session_data in ctx.cookies:
+        # The cookie cache is off: a stale cache cookie must not linger.
+        ctx.set_cookie(ctx.auth.cookies.expire(ctx.auth.cookies.session_data))
+    found = await ctx.get_session()
+    if found is None:
+        return AuthResponse(body=None, headers=list(_NO_STORE))
+    session, user = found
+    settings = ctx.auth.settings.session
+    refreshable = allow_refresh and not settings.disable_session_refresh and ctx.is_remembered()
+    needs_refresh = refreshable and _needs_refresh(ctx, session)
+    body: dict[str, Any]
+    if needs_refresh and not defer:
+        session = await _refresh(ctx, session, user)
+    body = {"session": ctx.auth.public_session(session), "user": ctx.auth.public_user(user)}
+    if defer:
+        body["needsRefresh"] = needs_refresh
+    return AuthResponse(body=body, headers=list(_NO_STORE))
+
+
+@endpoint(
+    "GET",
+    "/get-session",
+    operation_id="getSession",
+    query=GetSessionQuery,
+    response=SessionResponse | None,
+    auth="optional",
+)
+async def get_session(ctx: EndpointContext) -> Any:
+    """The current session and user, or ``null``.
+
+    Slides the session expiry when the last refresh is older than ``session.update_age``.
+    """
+    query: GetSessionQuery = ctx.query
+    defer = ctx.auth.settings.session.defer_session_refresh
+    return await _current(ctx, allow_refresh=not _flag(query.disable_refresh), defer=defer)
+
+
+class GetSessionPostBody(WireBody):
+    """Body of ``POST /get-session`` (``{}``)."""
+
+
+@endpoint(
+    "POST",
+    "/get-session",
+    operation_id="getSessionPost",
+    body=GetSessionPostBody,
+    response=SessionResponse | None,
+    auth="optional",
+    errors=(ErrorDoc(405, (ErrorCode.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED,)),),
+)
+async def get_session_post(ctx: EndpointContext) -> Any:
+    """Refresh the session (only with ``session.defer_session_refresh``)."""
+    if not ctx.auth.settings.session.defer_session_refresh:
+        raise AuthError(405, ErrorCode.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED)
+    return await _current(ctx, allow_refresh=True, defer=False)
+
+
+@endpoint(
+    "GET",
+    "/list-sessions",
+    operation_id="listUserSessions",
+    response=list[Session],
+    auth="fresh",
+    errors=(UNAUTHORIZED, ErrorDoc(403, (ErrorCode.SESSION_NOT_FRESH,))),
+)
+async def list_sessions(ctx: EndpointContext) -> Any:
+    """Every unexpired session of the current user, tokens included."""
+    _, user = await ctx.require_session()
+    sessions = await ctx.store.list_sessions(user["id"])
+    return [ctx.auth.public_session(s) for s in sessions if not s.get("impersonatedBy")]
+
+
+class RevokeSessionBody(WireBody):
+    """Body of ``POST /revoke-session``."""
+
+    token: str
+
+
+@endpoint(
+    "POST",
+    "/revoke-session",
+    operation_id="revokeSession",
+    body=RevokeSessionBody,
+    response=StatusResponse,
+    auth="sensitive",
+    errors=(UNAUTHORIZED,),
+)
+async def revoke_session(ctx: EndpointContext) -> Any:
+    """Revoke one of the current user's sessions by token (always ``{"status": true}``)."""
+    body: RevokeSessionBody = ctx.body
+    current, user = await ctx.require_session()
+    await ctx.store.delete_user_session(user["id"], body.token)
+    if body.token == current["token"]:
+        ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
+    return {"status": True}
+
+
+class EmptyBody(WireBody):
+    """An optional empty body (the client sends ``{}``)."""
+
+
+@endpoint(
+    "POST",
+    "/revoke-sessions",
+    operation_id="revokeSessions",
+    body=EmptyBody,
+    response=StatusResponse,
+    auth="sensitive",
+    errors=(UNAUTHORIZED,),
+)
+async def revoke_sessions(ctx: EndpointContext) -> Any:
+    """Revoke every session of the current user, this one included."""
+    _, user = await ctx.require_session()
+    await ctx.store.delete_sessions(user["id"])
+    ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
+    return {"status": True}
+
+
+@endpoint(
+    "POST",
+    "/revoke-other-sessions",
+    operation_id="revokeOtherSessions",
+    body=EmptyBody,
+    response=StatusResponse,
+    auth="sensitive",
+    errors=(UNAUTHORIZED,),
+)
+async def revoke_other_sessions(ctx: EndpointContext) -> Any:
+    """Revoke every session of the current user except this one."""
+    current, user = await ctx.require_session()
+    await ctx.store.delete_sessions(user["id"], except_tokens=[current["token"]])
+    return {"status": True}

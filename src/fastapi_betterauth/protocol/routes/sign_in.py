@@ -1,0 +1,87 @@
+"""Email/password sign-in. Mirrors packages/better-auth/src/api/routes/sign-in.ts (signInEmail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ...errors import AuthError, ErrorCode
+from ...models import User
+from ..context import EndpointContext
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ..validation import is_valid_email
+from ._shared import ERROR_SHAPE, WireBody, check_password_length, start_session
+
+
+class SignInEmailBody(WireBody):
+    """Body of ``POST /sign-in/email``."""
+
+    email: str
+    password: str
+    callback_url: str | None = Field(None, alias="callbackURL")
+    remember_me: bool | None = Field(None, alias="rememberMe")
+
+
+class SignInResponse(BaseModel):
+    """Session token and user; ``url`` only when a ``callbackURL`` was given."""
+
+    redirect: bool
+    token: str
+    url: str | None = None
+    user: User
+
+
+@endpoint(
+    "POST",
+    "/sign-in/email",
+    operation_id="signInEmail",
+    body=SignInEmailBody,
+    response=SignInResponse,
+    media="json+form",
+    csrf=True,
+    errors=(
+        ERROR_SHAPE,
+        ErrorDoc(400, (ErrorCode.INVALID_EMAIL, ErrorCode.PASSWORD_TOO_LONG)),
+        ErrorDoc(401, (ErrorCode.INVALID_EMAIL_OR_PASSWORD,)),
+        ErrorDoc(403, (ErrorCode.EMAIL_NOT_VERIFIED, ErrorCode.INVALID_ORIGIN, ErrorCode.CROSS_SITE_NAVIGATION_LOGIN_BLOCKED)),
+    ),
+)
+async def sign_in_email(ctx: EndpointContext) -> Any:
+    """Sign in with email and password.
+
+    Unknown emails, missing credential accounts and wrong passwords all answer the same 401 after
+    the same amount of hashing work, so responses do not reveal which emails are registered.
+    """
+    body: SignInEmailBody = ctx.body
+    policy = ctx.auth.settings.email_and_password
+    if not policy.enabled:
+        raise AuthError(400, ErrorCode.EMAIL_PASSWORD_DISABLED)
+    email = body.email.lower()
+    if not is_valid_email(email):
+        raise AuthError(400, ErrorCode.INVALID_EMAIL)
+    check_password_length(ctx, body.password, check_min=False)
+
+    hashing = ctx.auth.hashing
+    user = await ctx.store.find_user_by_email(email)
+    account = await ctx.store.find_credential_account(user["id"]) if user is not None else None
+    stored = account.get("password") if account is not None else None
+    if user is None or account is None or not stored:
+        await hashing.burn(body.password)
+        raise AuthError(401, ErrorCode.INVALID_EMAIL_OR_PASSWORD)
+    if not await hashing.verify(stored, body.password):
+        raise AuthError(401, ErrorCode.INVALID_EMAIL_OR_PASSWORD)
+    if policy.require_email_verification and not user.get("emailVerified"):
+        raise AuthError(403, ErrorCode.EMAIL_NOT_VERIFIED)
+    if hashing.needs_rehash(stored):
+        # The configured algorithm changed since this hash was made: upgrade it transparently.
+        await ctx.store.update_password(account["id"], await hashing.hash(body.password))
+
+    session = await start_session(ctx, user, remember=body.remember_me is not False)
+    result: dict[str, Any] = {"redirect": bool(body.callback_url), "token": session["token"]}
+    if body.callback_url:
+        result["url"] = body.callback_url
+    result["user"] = ctx.auth.public_user(user)
+    if body.callback_url:
+        return AuthResponse(body=result, headers=[("Location", body.callback_url)])
+    return result

@@ -1,0 +1,38 @@
+"""Sign-out. Mirrors packages/better-auth/src/api/routes/sign-out.ts (signOut)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from ...errors import ErrorCode
+from ..context import EndpointContext
+from ..endpoint import ErrorDoc, endpoint
+from ._shared import WireBody, SuccessResponse
+
+
+class SignOutBody(WireBody):
+    """Optional body of ``POST /sign-out`` (only used for provider logout)."""
+
+    callback_url: str | None = Field(None, alias="callbackURL")
+    disable_redirect: bool | None = Field(None, alias="disableRedirect")
+    state: str | None = None
+
+
+@endpoint(
+    "POST",
+    "/sign-out",
+    operation_id="signOut",
+    body=SignOutBody,
+    response=SuccessResponse,
+    auth="optional",
+    errors=(ErrorDoc(403, (ErrorCode.MISSING_OR_NULL_ORIGIN, ErrorCode.INVALID_ORIGIN)),),
+)
+async def sign_out(ctx: EndpointContext) -> Any:
+    """Sign out: delete the current session and expire the session cookies (always 200)."""
+    token = ctx.session_token()
+    if token is not None:
+        await ctx.store.delete_session(token)
+    ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
+    return {"success": True}

@@ -1,0 +1,113 @@
+"""Email/password sign-up. Mirrors packages/better-auth/src/api/routes/sign-up.ts (signUpEmail)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ...crypto.random import generate_id
+from ...db.adapter import UniqueViolationError
+from ...db.store import CREDENTIAL_PROVIDER
+from ...errors import AuthError, ErrorCode
+from ...models import User
+from ..context import EndpointContext
+from ..endpoint import ErrorDoc, endpoint
+from ..validation import is_valid_email
+from ._shared import ERROR_SHAPE, WireBody, check_password_length, start_session, user_input
+
+
+class SignUpEmailBody(WireBody):
+    """Body of ``POST /sign-up/email``; additional user fields may be added."""
+
+    name: str
+    email: str
+    password: str = Field(min_length=1)
+    image: str | None = None
+    callback_url: str | None = Field(None, alias="callbackURL")
+    remember_me: bool | None = Field(None, alias="rememberMe")
+
+
+class SignUpResponse(BaseModel):
+    """The new user, and its session token unless sign-up does not sign in."""
+
+    token: str | None
+    user: User
+
+
+@endpoint(
+    "POST",
+    "/sign-up/email",
+    operation_id="signUpWithEmailAndPassword",
+    body=SignUpEmailBody,
+    response=SignUpResponse,
+    media="json+form",
+    csrf=True,
+    errors=(
+        ERROR_SHAPE,
+        ErrorDoc(400, (ErrorCode.INVALID_EMAIL, ErrorCode.PASSWORD_TOO_SHORT, ErrorCode.PASSWORD_TOO_LONG)),
+        ErrorDoc(403, (ErrorCode.INVALID_ORIGIN, ErrorCode.MISSING_OR_NULL_ORIGIN)),
+        ErrorDoc(422, (ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL,)),
+    ),
+)
+async def sign_up_email(ctx: EndpointContext) -> Any:
+    """Sign up a user with email and password.
+
+    Creates the user, its credential account and (unless email verification is required or
+    ``auto_sign_in`` is off) a session, whose cookie is set.
+    """
+    body: SignUpEmailBody = ctx.body
+    policy = ctx.auth.settings.email_and_password
+    if not policy.enabled or policy.disable_sign_up:
+        raise AuthError(400, ErrorCode.EMAIL_PASSWORD_SIGN_UP_DISABLED)
+    email = body.email.lower()
+    if not is_valid_email(email):
+        raise AuthError(400, ErrorCode.INVALID_EMAIL)
+    check_password_length(ctx, body.password)
+    extra = user_input(ctx, body.model_extra or {}, action="create")
+    signs_in = policy.auto_sign_in and not policy.require_email_verification
+
+    existing = await ctx.store.find_user_by_email(email)
+    if existing is not None:
+        return await _existing_user(ctx, body, signs_in)
+
+    password_hash = await ctx.auth.hashing.hash(body.password)
+    try:
+        async with ctx.auth.adapter.transaction() as tx:
+            user = await ctx.store.create_user(
+                {"name": body.name, "email": email, "image": body.image, **extra}, adapter=tx
+            )
+            await ctx.store.create_account(
+                {"userId": user["id"], "accountId": user["id"], "providerId": CREDENTIAL_PROVIDER, "password": password_hash},
+                adapter=tx,
+            )
+    except UniqueViolationError:
+        # Lost a race with a concurrent sign-up for the same email.
+        return await _existing_user(ctx, body, signs_in)
+
+    if not signs_in:
+        return {"token": None, "user": ctx.auth.public_user(user)}
+    remember = body.remember_me is not False
+    session = await start_session(ctx, user, remember=remember)
+    return {"token": session["token"], "user": ctx.auth.public_user(user)}
+
+
+async def _existing_user(ctx: EndpointContext, body: SignUpEmailBody, signs_in: bool) -> Any:
+    if signs_in:
+        raise AuthError(422, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL)
+    # Without auto sign-in the answer must not reveal that the email is taken: hash anyway and
+    # return a synthetic user shaped like a new one.
+    await ctx.auth.hashing.hash(body.password)
+    t = datetime.now(UTC)
+    t = t.replace(microsecond=t.microsecond - t.microsecond % 1000)
+    fake = {
+        "name": body.name,
+        "email": body.email.lower(),
+        "emailVerified": False,
+        "image": body.image,
+        "createdAt": t,
+        "updatedAt": t,
+        "id": generate_id(),
+    }
+    return {"token": None, "user": fake}

@@ -1,0 +1,55 @@
+"""Profile update. Mirrors packages/better-auth/src/api/routes/update-user.ts (updateUser)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from ...errors import AuthError, ErrorCode
+from ..context import EndpointContext
+from ..endpoint import ErrorDoc, endpoint
+from ._shared import UNAUTHORIZED, StatusResponse, WireBody, user_input
+
+
+class UpdateUserBody(WireBody):
+    """Body of ``POST /update-user``: ``name``, ``image`` and additional user fields."""
+
+    name: str | None = Field(None, min_length=0)
+    image: str | None = None
+
+
+@endpoint(
+    "POST",
+    "/update-user",
+    operation_id="updateUser",
+    body=UpdateUserBody,
+    response=StatusResponse,
+    auth="session",
+    errors=(
+        UNAUTHORIZED,
+        ErrorDoc(400, (ErrorCode.EMAIL_CAN_NOT_BE_UPDATED, ErrorCode.FIELD_NOT_ALLOWED), "or `No fields to update`"),
+    ),
+)
+async def update_user(ctx: EndpointContext) -> Any:
+    """Update the current user's name, image or additional fields, and re-issue the session cookie."""
+    raw = ctx.request.body if isinstance(ctx.request.body, dict) else {}
+    if raw.get("email"):
+        raise AuthError(400, ErrorCode.EMAIL_CAN_NOT_BE_UPDATED)
+    body: UpdateUserBody = ctx.body
+    values = user_input(ctx, body.model_extra or {}, action="update")
+    if "name" in raw:
+        if body.name is None:
+            raise AuthError(400, ErrorCode.VALIDATION_ERROR, "[body.name] Invalid input: expected string, received null")
+        values["name"] = body.name
+    if "image" in raw:
+        values["image"] = body.image
+    if not values:
+        raise AuthError(400, None, "No fields to update")
+    session, _ = await ctx.require_session()
+    user = await ctx.store.update_user(session["userId"], values)
+    if user is None:
+        raise AuthError(404, ErrorCode.USER_NOT_FOUND)
+    ctx.replace_session(session, user)
+    ctx.set_session_cookie(session)
+    return {"status": True}

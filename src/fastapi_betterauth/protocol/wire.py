@@ -1,0 +1,28 @@
+"""Turning rows into Better Auth's JSON: ISO dates, hidden fields removed, compact encoding."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from ..db.adapter import Row
+from ..db.sqlalchemy import to_iso
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return to_iso(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    """Compact ``JSON.stringify``-style bytes; datetimes as ``toISOString()``."""
+    return json.dumps(value, default=_default, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def public_row(row: Row, hidden: frozenset[str]) -> dict[str, Any]:
+    """A row as Better Auth returns it: without ``returned: false`` fields."""
+    if not hidden:
+        return dict(row)
+    return {k: v for k, v in row.items() if k not in hidden}

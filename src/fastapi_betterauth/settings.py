@@ -1,0 +1,185 @@
+"""Settings: one frozen model, loadable from the environment with Better Auth's own names.
+
+Field names are Better Auth option names in snake_case; durations are int seconds as in Better
+Auth. Behaviour (hashers, email senders, hooks) is passed to ``BetterAuth(...)`` as callables and
+never lives here, so settings stay serialisable.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .errors import ConfigurationError
+
+logger = logging.getLogger("fastapi_betterauth")
+
+DEV_DEFAULT_SECRET = "better-auth-secret-12345678901234567890"
+"""Better Auth's development fallback secret; refused in production."""
+
+MIN_SECRET_LENGTH = 32
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SessionSettings(_Section):
+    """Session lifetime and refresh (Better Auth: ``session``)."""
+
+    expires_in: int = Field(604800, ge=1)
+    """Session lifetime in seconds (Better Auth: ``session.expiresIn``, 7 days)."""
+    update_age: int = Field(86400, ge=0)
+    """Refresh the expiry when the last refresh is older than this (``session.updateAge``, 1 day)."""
+    fresh_age: int = Field(86400, ge=0)
+    """Sessions younger than this are "fresh" (``session.freshAge``); 0 disables the check."""
+    disable_session_refresh: bool = False
+    """Never slide the expiry (``session.disableSessionRefresh``)."""
+    defer_session_refresh: bool = False
+    """GET get-session never writes; the client POSTs to refresh (``session.deferSessionRefresh``)."""
+
+
+class EmailPasswordSettings(_Section):
+    """Email and password authentication (Better Auth: ``emailAndPassword``)."""
+
+    enabled: bool = True
+    """Serve the email/password routes (``emailAndPassword.enabled``)."""
+    disable_sign_up: bool = False
+    """Refuse new sign-ups (``emailAndPassword.disableSignUp``)."""
+    min_password_length: int = Field(8, ge=1)
+    """``emailAndPassword.minPasswordLength``."""
+    max_password_length: int = Field(128, ge=1)
+    """``emailAndPassword.maxPasswordLength``."""
+    auto_sign_in: bool = True
+    """Create a session on sign-up (``emailAndPassword.autoSignIn``)."""
+    require_email_verification: bool = False
+    """Refuse sign-in until the email is verified (``emailAndPassword.requireEmailVerification``)."""
+    revoke_sessions_on_password_reset: bool = False
+    """``emailAndPassword.revokeSessionsOnPasswordReset``."""
+    reset_password_token_expires_in: int = Field(3600, ge=1)
+    """``emailAndPassword.resetPasswordTokenExpiresIn``."""
+
+
+class AdvancedSettings(_Section):
+    """Cookies, origin checks and client IPs (Better Auth: ``advanced``)."""
+
+    cookie_prefix: str = "better-auth"
+    """``advanced.cookiePrefix``."""
+    use_secure_cookies: bool | None = None
+    """Force the ``__Secure-`` prefix and ``Secure`` flag; by default iff ``base_url`` is https."""
+    disable_origin_check: bool = False
+    """``advanced.disableOriginCheck``: also disables the CSRF check unless that is set explicitly."""
+    disable_csrf_check: bool | None = None
+    """``advanced.disableCSRFCheck``."""
+    ip_address_headers: tuple[str, ...] = ("x-forwarded-for",)
+    """``advanced.ipAddress.ipAddressHeaders``: only these headers are read for the client IP."""
+    disable_ip_tracking: bool = False
+    """``advanced.ipAddress.disableIpTracking``: store ``""`` instead of the client IP."""
+
+
+class AuthSettings(BaseSettings):
+    """Everything about the auth server that is data.
+
+    Environment: ``BETTER_AUTH_SECRET``, ``BETTER_AUTH_URL``, ``BETTER_AUTH_TRUSTED_ORIGINS``
+    (comma-separated), ``BETTER_AUTH_ENV`` and nested ones such as
+    ``BETTER_AUTH_SESSION__EXPIRES_IN``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="BETTER_AUTH_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("secret", "BETTER_AUTH_SECRET", "AUTH_SECRET")
+    )
+    """Signing secret. Env: BETTER_AUTH_SECRET or AUTH_SECRET (Better Auth: ``secret``)."""
+    previous_secrets: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    """Older secrets still accepted when verifying cookies (rotation). Env: comma-separated."""
+    base_url: str | None = Field(
+        None, validation_alias=AliasChoices("base_url", "BETTER_AUTH_URL", "BETTER_AUTH_BASE_URL")
+    )
+    """Public origin of the API, e.g. ``https://api.example.com``. Env: BETTER_AUTH_URL (``baseURL``).
+
+    When unset, the origin of each request is used, as Better Auth does.
+    """
+    base_path: str = "/api/auth"
+    """Mount path of the auth routes (``basePath``)."""
+    trusted_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    """Origins allowed to call with cookies and as redirect targets (``trustedOrigins``).
+
+    Env: BETTER_AUTH_TRUSTED_ORIGINS, comma-separated. The origin of ``base_url`` is always trusted.
+    """
+    environment: Literal["development", "production", "test"] = Field(
+        "development", validation_alias=AliasChoices("environment", "BETTER_AUTH_ENV")
+    )
+    """``production`` refuses a missing or weak secret. Env: BETTER_AUTH_ENV (Better Auth: NODE_ENV)."""
+    max_body_size: int = Field(1024 * 1024, ge=1024)
+    """Largest accepted request body in bytes; larger ones get 413 (Better Auth has no limit)."""
+    password_hash_workers: int = Field(4, ge=1, le=64)
+    """Threads that hash passwords, so sign-ins never block the event loop."""
+    session: SessionSettings = SessionSettings()
+    email_and_password: EmailPasswordSettings = EmailPasswordSettings()
+    advanced: AdvancedSettings = AdvancedSettings()
+
+    @field_validator("trusted_origins", "previous_secrets", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("base_path")
+    @classmethod
+    def _check_base_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("base_path must start with '/'")
+        return value.rstrip("/") or "/"
+
+    def secret_value(self) -> str:
+        """The signing secret, checked: refuses missing or weak secrets in production.
+
+        Raises:
+            ConfigurationError: in production with no secret, the development default, or a short
+                or low-entropy secret.
+        """
+        secret = self.secret.get_secret_value() if self.secret is not None else None
+        if self.environment == "production":
+            if not secret or secret == DEV_DEFAULT_SECRET:
+                raise ConfigurationError(
+                    "BETTER_AUTH_SECRET must be set in production: generate one with "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                )
+            if len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < 10:
+                raise ConfigurationError(
+                    f"BETTER_AUTH_SECRET is too weak for production: use at least {MIN_SECRET_LENGTH} "
+                    "random characters"
+                )
+        if not secret:
+            logger.warning(
+                "no BETTER_AUTH_SECRET set: using Better Auth's public development secret; "
+                "never do this in production"
+            )
+            return DEV_DEFAULT_SECRET
+        if len(secret) < MIN_SECRET_LENGTH:
+            logger.warning("BETTER_AUTH_SECRET is shorter than %d characters", MIN_SECRET_LENGTH)
+        return secret
+
+    def verification_secrets(self) -> tuple[str, ...]:
+        """Current secret first, then the previous ones: the order cookies are checked in."""
+        return (self.secret_value(), *(s.get_secret_value() for s in self.previous_secrets))
