@@ -51,7 +51,7 @@ class API:
                 code = body_out.get("code")
                 raise AuthError(
                     response.status,
-                    ErrorCode(code) if code in ErrorCode.__members__ else None,
+                    ErrorCode(code) if isinstance(code, str) and code in ErrorCode.__members__ else None,
                     body_out.get("message"),
                 )
             return None if response.body is EMPTY else response.body

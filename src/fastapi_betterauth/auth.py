@@ -69,9 +69,7 @@ class BetterAuth:
         if use_schema is not None:
             use_schema(schema)
         self.adapter: Adapter = adapter
-        self.endpoints: tuple[Endpoint, ...] = BASE_ENDPOINTS + tuple(
-            e for p in self.plugins for e in p.endpoints
-        )
+        self.endpoints: tuple[Endpoint, ...] = BASE_ENDPOINTS + tuple(e for p in self.plugins for e in p.endpoints)
         seen: set[tuple[str, str]] = set()
         for endpoint in self.endpoints:
             key = (endpoint.method, endpoint.path)

@@ -6,21 +6,15 @@ Wire and database names are camelCase (``emailVerified``); Python attributes are
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
+from ._dates import to_iso
 
-def _iso(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-IsoDatetime = Annotated[datetime, PlainSerializer(_iso, return_type=str, when_used="json")]
+IsoDatetime = Annotated[datetime, PlainSerializer(to_iso, return_type=str, when_used="json")]
 """A datetime serialised as JS ``toISOString()`` (what the Better Auth client parses back into a Date)."""
 
 

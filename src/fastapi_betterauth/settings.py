@@ -96,9 +96,7 @@ class AuthSettings(BaseSettings):
         populate_by_name=True,
     )
 
-    secret: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("secret", "BETTER_AUTH_SECRET", "AUTH_SECRET")
-    )
+    secret: SecretStr | None = Field(None, validation_alias=AliasChoices("secret", "BETTER_AUTH_SECRET", "AUTH_SECRET"))
     """Signing secret. Env: BETTER_AUTH_SECRET or AUTH_SECRET (Better Auth: ``secret``)."""
     previous_secrets: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     """Older secrets still accepted when verifying cookies (rotation). Env: comma-separated."""
@@ -167,13 +165,11 @@ class AuthSettings(BaseSettings):
                 )
             if len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < 10:
                 raise ConfigurationError(
-                    f"BETTER_AUTH_SECRET is too weak for production: use at least {MIN_SECRET_LENGTH} "
-                    "random characters"
+                    f"BETTER_AUTH_SECRET is too weak for production: use at least {MIN_SECRET_LENGTH} random characters"
                 )
         if not secret:
             logger.warning(
-                "no BETTER_AUTH_SECRET set: using Better Auth's public development secret; "
-                "never do this in production"
+                "no BETTER_AUTH_SECRET set: using Better Auth's public development secret; never do this in production"
             )
             return DEV_DEFAULT_SECRET
         if len(secret) < MIN_SECRET_LENGTH:

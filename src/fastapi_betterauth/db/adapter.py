@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 Row = dict[str, Any]
-Operator = Literal[
-    "eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "starts_with", "ends_with"
-]
+Operator = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "starts_with", "ends_with"]
 Connector = Literal["AND", "OR"]
 
 
@@ -82,9 +80,7 @@ class Adapter(Protocol):
         """Delete every row matching ``where``; return how many were deleted."""
         ...
 
-    async def consume_one(
-        self, model: str, where: Sequence[Where], *, newest_by: str = "createdAt"
-    ) -> Row | None:
+    async def consume_one(self, model: str, where: Sequence[Where], *, newest_by: str = "createdAt") -> Row | None:
         """Atomically delete and return the newest matching row: single-use tokens.
 
         Two concurrent calls for the same row never both get it.

@@ -53,9 +53,9 @@ class MemoryAdapter:
     async def create(self, model: str, data: Row) -> Row:
         """Insert a row."""
         async with self._lock:
-            row = {spec.name: data.get(spec.name) for spec in self._schema[model].fields}
+            row: Row = {spec.name: data.get(spec.name) for spec in self._schema[model].fields}
             self._check_unique(model, row, ignore_id=None)
-            self._table(model)[row["id"]] = row
+            self._table(model)[str(row["id"])] = row
             return dict(row)
 
     async def find_one(self, model: str, where: Sequence[Where]) -> Row | None:
@@ -126,9 +126,7 @@ class MemoryAdapter:
                         self._delete(other, [Where(column.name, doomed, "in")])
         return len(doomed)
 
-    async def consume_one(
-        self, model: str, where: Sequence[Where], *, newest_by: str = "createdAt"
-    ) -> Row | None:
+    async def consume_one(self, model: str, where: Sequence[Where], *, newest_by: str = "createdAt") -> Row | None:
         """Delete and return the newest matching row, atomically."""
         async with self._lock:
             rows = self._select(model, where)

@@ -23,25 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
+from .._dates import parse_iso, to_iso
 from ..errors import ConfigurationError
 from .adapter import Adapter, Row, SortBy, UniqueViolationError, Where
 from .schema import CORE_SCHEMA, FieldSpec, Schema
-
-
-def to_iso(value: datetime) -> str:
-    """JS ``toISOString()``: UTC, millisecond precision, ``Z`` suffix."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def parse_iso(value: str) -> datetime:
-    """Parse a stored ISO-8601 date (as written by us or by Better Auth) into aware UTC."""
-    parsed = datetime.fromisoformat(value.replace(" ", "T", 1) if "T" not in value else value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 class SQLiteISODate(UserDefinedType[datetime]):
@@ -50,9 +35,11 @@ class SQLiteISODate(UserDefinedType[datetime]):
     cache_ok = True
 
     def get_col_spec(self, **kw: Any) -> str:
+        """The declared SQLite type, as Better Auth's migration generator writes it."""
         return "date"
 
     def bind_processor(self, dialect: Dialect) -> Any:
+        """Write datetimes as ``toISOString()`` text."""
         def process(value: Any) -> Any:
             if isinstance(value, datetime):
                 return to_iso(value)
@@ -61,6 +48,7 @@ class SQLiteISODate(UserDefinedType[datetime]):
         return process
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """Read ISO text (or epoch milliseconds) back as aware datetimes."""
         def process(value: Any) -> Any:
             if isinstance(value, str):
                 return parse_iso(value)
@@ -78,9 +66,11 @@ class SQLiteBoolean(TypeDecorator[bool]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """``bool`` to 0/1."""
         return None if value is None else int(bool(value))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """0/1 to ``bool``."""
         return None if value is None else bool(value)
 
 
@@ -192,7 +182,12 @@ class SQLAlchemyAdapter:
             pattern = _like_escape(text)
             pattern = {"contains": f"%{pattern}%", "starts_with": f"{pattern}%", "ends_with": f"%{pattern}"}[op]
             return column.like(pattern, escape="\\")
-        comparisons = {"lt": column < value, "lte": column <= value, "gt": column > value, "gte": column >= value}
+        comparisons = {
+            "lt": column < value,
+            "lte": column <= value,
+            "gt": column > value,
+            "gte": column >= value,
+        }
         if op in comparisons:
             return comparisons[op]
         raise ValueError(f"unknown operator {op!r}")
@@ -269,9 +264,7 @@ class SQLAlchemyAdapter:
         async with self._writing() as conn:
             return await _delete(self, conn, model, where)
 
-    async def consume_one(
-        self, model: str, where: Sequence[Where], *, newest_by: str = "createdAt"
-    ) -> Row | None:
+    async def consume_one(self, model: str, where: Sequence[Where], *, newest_by: str = "createdAt") -> Row | None:
         """Delete and return the newest matching row in one statement."""
         async with self._writing() as conn:
             return await _consume_one(self, conn, model, where, newest_by)
@@ -420,9 +413,7 @@ class _ConnectionAdapter:
     async def delete(self, model: str, where: Sequence[Where]) -> int:
         return await _delete(self._a, self._conn, model, where)
 
-    async def consume_one(
-        self, model: str, where: Sequence[Where], *, newest_by: str = "createdAt"
-    ) -> Row | None:
+    async def consume_one(self, model: str, where: Sequence[Where], *, newest_by: str = "createdAt") -> Row | None:
         return await _consume_one(self._a, self._conn, model, where, newest_by)
 
     @asynccontextmanager

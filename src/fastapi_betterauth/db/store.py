@@ -8,19 +8,14 @@ written here reads back identically from either server.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from .._dates import now
 from ..crypto.random import generate_id, generate_token
 from .adapter import Adapter, Row, SortBy, Where
 
 CREDENTIAL_PROVIDER = "credential"
-
-
-def now() -> datetime:
-    """Current UTC time at JavaScript's millisecond precision."""
-    t = datetime.now(UTC)
-    return t.replace(microsecond=t.microsecond - t.microsecond % 1000)
 
 
 class AuthStore:

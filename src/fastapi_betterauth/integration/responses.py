@@ -77,7 +77,9 @@ def to_starlette_response(result: AuthResponse) -> Response:
     """An ``AuthResponse`` as a Starlette response, one ``Set-Cookie`` header per cookie."""
     if result.body is EMPTY:
         content = b""
-    elif isinstance(result.body, str) and result.content_type and not result.content_type.startswith("application/json"):
+    elif (
+        isinstance(result.body, str) and result.content_type and not result.content_type.startswith("application/json")
+    ):
         content = result.body.encode()
     else:
         content = dumps(result.body)

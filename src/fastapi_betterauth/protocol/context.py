@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._dates import now
 from ..crypto.signing import unsign_cookie_value
 from ..db.adapter import Adapter, Row
 from ..db.schema import SchemaView
-from ..db.store import AuthStore, is_expired, now
+from ..db.store import AuthStore, is_expired
 from ..errors import AuthError, CryptoError, ErrorCode
 from ..settings import AuthSettings
 from .cookies import CookieConfig, parse_cookie_header
@@ -177,7 +178,9 @@ class EndpointContext:
         """Set the session cookie (and ``dont_remember`` when not remembered)."""
         if remember is None:
             remember = self.is_remembered()
-        self.cookies_out.extend(self.auth.cookies.session_cookies(session["token"], self.auth.secret, remember=remember))
+        self.cookies_out.extend(
+            self.auth.cookies.session_cookies(session["token"], self.auth.secret, remember=remember)
+        )
 
     def is_fresh(self, session: Row) -> bool:
         """``now - createdAt < freshAge`` (always true when ``fresh_age`` is 0)."""

@@ -77,4 +77,8 @@ class CookieConfig:
 
     def expire_session(self) -> list[SetCookie]:
         """Expire ``session_token``, ``session_data`` and ``dont_remember``, in Better Auth's order."""
-        return [self.expire(self.session_token), self.expire(self.session_data), self.expire(self.dont_remember)]
+        return [
+            self.expire(self.session_token),
+            self.expire(self.session_data),
+            self.expire(self.dont_remember),
+        ]

@@ -32,7 +32,9 @@ def error_response(error: AuthError) -> AuthResponse:
 async def _run(auth: AuthContext, endpoint: Endpoint, request: AuthRequest, ctx: EndpointContext) -> AuthResponse:
     settings = auth.settings.advanced
     origin_checks = not settings.disable_origin_check
-    csrf_checks = not (settings.disable_csrf_check if settings.disable_csrf_check is not None else settings.disable_origin_check)
+    csrf_checks = not (
+        settings.disable_csrf_check if settings.disable_csrf_check is not None else settings.disable_origin_check
+    )
     if origin_checks:
         check_request_origin(request, auth.trusted_origins(request), check_origin_header=csrf_checks)
     if endpoint.query is not None:

@@ -172,12 +172,16 @@ def validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
     if data is None:
         if any(f.is_required() for f in model.model_fields.values()):
             raise AuthError(
-                400, ErrorCode.VALIDATION_ERROR, f"[{where}] Invalid input: expected object, received undefined"
+                400,
+                ErrorCode.VALIDATION_ERROR,
+                f"[{where}] Invalid input: expected object, received undefined",
             )
         data = {}
     if not isinstance(data, dict):
         raise AuthError(
-            400, ErrorCode.VALIDATION_ERROR, f"[{where}] Invalid input: expected object, received {js_type(data)}"
+            400,
+            ErrorCode.VALIDATION_ERROR,
+            f"[{where}] Invalid input: expected object, received {js_type(data)}",
         )
     reject_nul(data, where)
     try:

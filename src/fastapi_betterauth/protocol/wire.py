@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from .._dates import to_iso
 from ..db.adapter import Row
-from ..db.sqlalchemy import to_iso
 
 
 def _default(value: Any) -> Any:

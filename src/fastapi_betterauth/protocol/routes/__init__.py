@@ -5,7 +5,14 @@ from __future__ import annotations
 from ..endpoint import Endpoint
 from .error import error
 from .ok import ok
-from .session import get_session, get_session_post, list_sessions, revoke_other_sessions, revoke_session, revoke_sessions
+from .session import (
+    get_session,
+    get_session_post,
+    list_sessions,
+    revoke_other_sessions,
+    revoke_session,
+    revoke_sessions,
+)
 from .sign_in import sign_in_email
 from .sign_out import sign_out
 from .sign_up import sign_up_email

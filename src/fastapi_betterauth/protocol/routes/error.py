@@ -25,10 +25,10 @@ async def error(ctx: EndpointContext) -> Any:
         return AuthResponse(status=302, body=EMPTY, headers=[("Location", "/?" + urlencode(params))], content_type=None)
     text = html.escape(description or "")
     page = (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authentication error</title>"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>"
-        "<body style=\"font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Authentication error</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        '<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">'
         f"<h1>Something went wrong</h1><p>Error code: <code>{html.escape(code)}</code></p>"
-        f"<p>{text}</p><p><a href=\"/\">Go back home</a></p></body></html>"
+        f'<p>{text}</p><p><a href="/">Go back home</a></p></body></html>'
     )
     return AuthResponse(body=page, content_type="text/html; charset=utf-8")

@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..._dates import now
 from ...db.adapter import Row
-from ...db.store import now
 from ...errors import AuthError, ErrorCode
 from ...models import Session
 from ..context import EndpointContext
@@ -37,7 +37,7 @@ def _flag(value: str | list[str] | None) -> bool:
 def _needs_refresh(ctx: EndpointContext, session: Row) -> bool:
     settings = ctx.auth.settings.session
     # Refresh when the last refresh (or creation) is at least update_age ago.
-    last_refresh = session["expiresAt"] - timedelta(seconds=settings.expires_in)
+    last_refresh: datetime = session["expiresAt"] - timedelta(seconds=settings.expires_in)
     return last_refresh + timedelta(seconds=settings.update_age) <= now()
 
 

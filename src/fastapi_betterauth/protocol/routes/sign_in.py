@@ -44,7 +44,14 @@ class SignInResponse(BaseModel):
         ERROR_SHAPE,
         ErrorDoc(400, (ErrorCode.INVALID_EMAIL, ErrorCode.PASSWORD_TOO_LONG)),
         ErrorDoc(401, (ErrorCode.INVALID_EMAIL_OR_PASSWORD,)),
-        ErrorDoc(403, (ErrorCode.EMAIL_NOT_VERIFIED, ErrorCode.INVALID_ORIGIN, ErrorCode.CROSS_SITE_NAVIGATION_LOGIN_BLOCKED)),
+        ErrorDoc(
+            403,
+            (
+                ErrorCode.EMAIL_NOT_VERIFIED,
+                ErrorCode.INVALID_ORIGIN,
+                ErrorCode.CROSS_SITE_NAVIGATION_LOGIN_BLOCKED,
+            ),
+        ),
     ),
 )
 async def sign_in_email(ctx: EndpointContext) -> Any:

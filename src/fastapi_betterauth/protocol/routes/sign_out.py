@@ -9,7 +9,7 @@ from pydantic import Field
 from ...errors import ErrorCode
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc, endpoint
-from ._shared import WireBody, SuccessResponse
+from ._shared import SuccessResponse, WireBody
 
 
 class SignOutBody(WireBody):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..._dates import now
 from ...crypto.random import generate_id
 from ...db.adapter import UniqueViolationError
 from ...db.store import CREDENTIAL_PROVIDER
@@ -79,7 +79,12 @@ async def sign_up_email(ctx: EndpointContext) -> Any:
                 {"name": body.name, "email": email, "image": body.image, **extra}, adapter=tx
             )
             await ctx.store.create_account(
-                {"userId": user["id"], "accountId": user["id"], "providerId": CREDENTIAL_PROVIDER, "password": password_hash},
+                {
+                    "userId": user["id"],
+                    "accountId": user["id"],
+                    "providerId": CREDENTIAL_PROVIDER,
+                    "password": password_hash,
+                },
                 adapter=tx,
             )
     except UniqueViolationError:
@@ -99,8 +104,7 @@ async def _existing_user(ctx: EndpointContext, body: SignUpEmailBody, signs_in: 
     # Without auto sign-in the answer must not reveal that the email is taken: hash anyway and
     # return a synthetic user shaped like a new one.
     await ctx.auth.hashing.hash(body.password)
-    t = datetime.now(UTC)
-    t = t.replace(microsecond=t.microsecond - t.microsecond % 1000)
+    t = now()
     fake = {
         "name": body.name,
         "email": body.email.lower(),

@@ -40,7 +40,9 @@ async def update_user(ctx: EndpointContext) -> Any:
     values = user_input(ctx, body.model_extra or {}, action="update")
     if "name" in raw:
         if body.name is None:
-            raise AuthError(400, ErrorCode.VALIDATION_ERROR, "[body.name] Invalid input: expected string, received null")
+            raise AuthError(
+                400, ErrorCode.VALIDATION_ERROR, "[body.name] Invalid input: expected string, received null"
+            )
         values["name"] = body.name
     if "image" in raw:
         values["image"] = body.image

@@ -1,0 +1,27 @@
+"""Dates as Better Auth handles them: aware UTC, millisecond precision, ``toISOString()`` text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def now() -> datetime:
+    """Current UTC time at JavaScript's millisecond precision."""
+    t = datetime.now(UTC)
+    return t.replace(microsecond=t.microsecond - t.microsecond % 1000)
+
+
+def to_iso(value: datetime) -> str:
+    """JS ``toISOString()``: UTC, three fractional digits, ``Z`` suffix."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse_iso(value: str) -> datetime:
+    """Parse a stored ISO-8601 date (as written by us or by Better Auth) into aware UTC."""
+    parsed = datetime.fromisoformat(value if "T" in value else value.replace(" ", "T", 1))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
