@@ -86,8 +86,9 @@ async def make_client(backend: Callable[[], Any]) -> AsyncIterator[Callable[...,
 
         async def make(plugins: Any = (), hasher: Any = None, app: FastAPI | None = None, **overrides: Any) -> Any:
             adapter = backend()
-            auth = BetterAuth(make_settings(**overrides), adapter=adapter, plugins=plugins,
-                              password_hasher=hasher or FastTestHasher())
+            auth = BetterAuth(
+                make_settings(**overrides), adapter=adapter, plugins=plugins, password_hasher=hasher or FastTestHasher()
+            )
             await auth.create_schema()
             if app is None:
                 app = FastAPI()
@@ -115,9 +116,16 @@ def auth(client_auth: tuple[httpx.AsyncClient, BetterAuth]) -> BetterAuth:
     return client_auth[1]
 
 
-async def sign_up(client: httpx.AsyncClient, email: str = "alice@example.com", password: str = "password123",
-                  name: str = "Alice", **extra: Any) -> httpx.Response:
+async def sign_up(
+    client: httpx.AsyncClient,
+    email: str = "alice@example.com",
+    password: str = "password123",
+    name: str = "Alice",
+    **extra: Any,
+) -> httpx.Response:
     """Sign up over HTTP; the client keeps the session cookie."""
-    response = await client.post("/api/auth/sign-up/email", json={"email": email, "password": password, "name": name, **extra})
+    response = await client.post(
+        "/api/auth/sign-up/email", json={"email": email, "password": password, "name": name, **extra}
+    )
     assert response.status_code == 200, response.text
     return response

@@ -40,6 +40,7 @@ class SQLiteISODate(UserDefinedType[datetime]):
 
     def bind_processor(self, dialect: Dialect) -> Any:
         """Write datetimes as ``toISOString()`` text."""
+
         def process(value: Any) -> Any:
             if isinstance(value, datetime):
                 return to_iso(value)
@@ -49,6 +50,7 @@ class SQLiteISODate(UserDefinedType[datetime]):
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
         """Read ISO text (or epoch milliseconds) back as aware datetimes."""
+
         def process(value: Any) -> Any:
             if isinstance(value, str):
                 return parse_iso(value)

@@ -1,0 +1,31 @@
+"""A real-scrypt app for the loopback load tests: `uvicorn tests.load.server_app:app`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from fastapi_betterauth import AuthSettings, BetterAuth
+
+auth = BetterAuth(
+    AuthSettings(
+        secret="load-test-secret-0123456789abcdef0123456789",
+        base_url=os.environ["BETTER_AUTH_URL"],
+        trusted_origins=["http://localhost:3000"],
+    ),
+    database=os.environ["DATABASE_URL"],
+)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
+    async with auth.lifespan(app) as state:
+        await auth.create_schema()
+        yield state
+
+
+app = FastAPI(lifespan=lifespan)
+app.include_router(auth.router)
