@@ -1,4 +1,7 @@
-"""Developer tasks (sessions run on the interpreter that runs nox). `python3 -m nox -s tests` is the README's test command and what CI runs."""
+"""Developer tasks; sessions run on the interpreter that runs nox.
+
+`python3 -m nox -s tests` is the README's test command and what CI runs.
+"""
 
 from __future__ import annotations
 

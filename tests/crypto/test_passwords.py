@@ -34,7 +34,7 @@ def test_format_is_salt_hex_colon_key_hex() -> None:
 
 
 def test_nfkc_normalisation_makes_compatible_forms_equal() -> None:
-    stored = hash_password("ｐａｓｓｗｏｒｄ")  # fullwidth letters normalise to ASCII under NFKC
+    stored = hash_password("\uff50\uff41\uff53\uff53word")  # fullwidth letters normalise to ASCII under NFKC
     assert verify_password(stored, "password")
 
 
