@@ -1,0 +1,210 @@
+"""Benchmarks: figures, not pass/fail. Run with `python3 -m nox -s bench`.
+
+1. get-session throughput of this library (SQLite and PostgreSQL) and, when node and the pinned npm
+   better-auth are installed (tests/interop), of a real Better Auth 1.7.24 server on the same
+   PostgreSQL database, measured the same way.
+2. Latency of a trivial request while 20 sign-ins (real scrypt) are in flight, against an idle baseline:
+   hashing runs in worker threads, so the event loop keeps answering.
+
+Load is generated with `wrk` when it is installed (apt-get install wrk), else with an asyncio httpx client
+(slower, so figures from the two are not comparable). Everything runs on loopback and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+INTEROP = ROOT / "tests" / "interop"
+SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
+ORIGIN = {"Origin": "http://localhost:3000"}
+PG_ADMIN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/api/auth/ok", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not start")
+
+
+@contextmanager
+def python_server(database_url: str) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": database_url, "BETTER_AUTH_URL": url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.load.server_app:app", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        wait_ready(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def ts_server(pg_dsn: str) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PORT": str(port), "DATABASE_URL": pg_dsn, "BETTER_AUTH_SECRET": SECRET,
+           "BETTER_AUTH_URL": url, "NODE_ENV": "production"}
+    proc = subprocess.Popen(["node", str(INTEROP / "ts_server.mjs")], cwd=INTEROP, env=env)
+    try:
+        wait_ready(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def session_cookie(url: str, email: str) -> str:
+    r = httpx.post(f"{url}/api/auth/sign-up/email", headers=ORIGIN,
+                   json={"email": email, "password": "password123", "name": "Bench"})
+    r.raise_for_status()
+    return "; ".join(c.split(";", 1)[0] for c in r.headers.get_list("set-cookie"))
+
+
+def load(url: str, cookie: str, seconds: int, connections: int = 32) -> float:
+    """Requests per second for GET /get-session with a valid session cookie."""
+    target = f"{url}/api/auth/get-session"
+    if shutil.which("wrk"):
+        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Cookie: {cookie}", target],
+                             capture_output=True, text=True, check=True).stdout
+        match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        if non2xx:
+            raise RuntimeError(f"{non2xx.group(1)} failed requests against {target}")
+        return float(match.group(1)) if match else 0.0
+    return asyncio.run(_httpx_load(target, cookie, seconds, connections))
+
+
+async def _httpx_load(target: str, cookie: str, seconds: int, connections: int) -> float:
+    count = 0
+    stop = time.monotonic() + seconds
+    async with httpx.AsyncClient(headers={"Cookie": cookie}, limits=httpx.Limits(max_connections=connections)) as c:
+        async def worker() -> None:
+            nonlocal count
+            while time.monotonic() < stop:
+                (await c.get(target)).raise_for_status()
+                count += 1
+        start = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        return count / (time.monotonic() - start)
+
+
+async def _latency_under_sign_ins(url: str) -> dict[str, float]:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+        await c.post("/api/auth/sign-up/email", headers=ORIGIN,
+                     json={"email": "hash@bench.dev", "password": "password123", "name": "H"})
+
+        async def probe(n: int) -> list[float]:
+            samples = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                (await c.get("/api/auth/ok")).raise_for_status()
+                samples.append((time.perf_counter() - t0) * 1000)
+                await asyncio.sleep(0.01)
+            return samples
+
+        idle = await probe(30)
+
+        async def sign_in() -> None:
+            (await c.post("/api/auth/sign-in/email", headers=ORIGIN,
+                          json={"email": "hash@bench.dev", "password": "password123"})).raise_for_status()
+
+        t0 = time.perf_counter()
+        sign_ins = asyncio.gather(*(sign_in() for _ in range(20)))
+        busy = await probe(30)
+        await sign_ins
+        total = time.perf_counter() - t0
+    return {
+        "idle_p50_ms": statistics.median(idle),
+        "busy_p50_ms": statistics.median(busy),
+        "busy_max_ms": max(busy),
+        "twenty_sign_ins_s": total,
+    }
+
+
+def fresh_pg_database() -> str | None:
+    try:
+        import asyncpg
+    except ImportError:
+        return None
+
+    async def create() -> str:
+        conn = await asyncpg.connect(PG_ADMIN, timeout=5)
+        name = f"fba_bench_{os.getpid()}"
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+        return PG_ADMIN.rpartition("/")[0] + "/" + name
+
+    try:
+        return asyncio.run(create())
+    except (OSError, Exception) as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        print(f"PostgreSQL unavailable ({exc}); skipping PostgreSQL figures")
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5)
+    args = parser.parse_args()
+    results: dict[str, object] = {"load_generator": "wrk" if shutil.which("wrk") else "httpx"}
+
+    tmp = ROOT / ".benchmarks"
+    tmp.mkdir(exist_ok=True)
+    sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench-{os.getpid()}.db"
+    with python_server(sqlite_url) as url:
+        results["python_sqlite_get_session_rps"] = load(url, session_cookie(url, "s@bench.dev"), args.seconds)
+        results["hashing"] = asyncio.run(_latency_under_sign_ins(url))
+
+    dsn = fresh_pg_database()
+    if dsn:
+        with python_server(dsn.replace("postgresql://", "postgresql+asyncpg://")) as url:
+            results["python_postgres_get_session_rps"] = load(url, session_cookie(url, "p@bench.dev"), args.seconds)
+        if shutil.which("node") and (INTEROP / "node_modules" / "better-auth").exists() and (INTEROP / "ts_server.mjs").exists():
+            with ts_server(dsn) as url:
+                results["typescript_postgres_get_session_rps"] = load(url, session_cookie(url, "t@bench.dev"), args.seconds)
+            py = results["python_postgres_get_session_rps"]
+            ts = results["typescript_postgres_get_session_rps"]
+            assert isinstance(py, float) and isinstance(ts, float)
+            results["python_over_typescript"] = round(py / ts, 2) if ts else None
+        else:
+            print("node or tests/interop/node_modules missing: no TypeScript comparison")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
