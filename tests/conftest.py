@@ -93,8 +93,9 @@ async def make_client(backend: Callable[[], Any]) -> AsyncIterator[Callable[...,
             if app is None:
                 app = FastAPI()
                 app.include_router(auth.router)
-            await stack.enter_async_context(LifespanManager(app))
-            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL)
+            manager = await stack.enter_async_context(LifespanManager(app))
+            # manager.app passes the lifespan state (where dependencies find `auth`) into each request.
+            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=BASE_URL)
             await stack.enter_async_context(client)
             return client, auth
 
