@@ -27,6 +27,17 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class CookieCacheSettings(_Section):
+    """The signed ``session_data`` cookie that lets get-session skip the database (``session.cookieCache``)."""
+
+    enabled: bool = False
+    """``session.cookieCache.enabled``; off by default, as in Better Auth with a database."""
+    max_age: int = Field(300, ge=1)
+    """Seconds a cached session is trusted (``session.cookieCache.maxAge``)."""
+    version: str = "1"
+    """Bump to invalidate every cached cookie (``session.cookieCache.version``)."""
+
+
 class SessionSettings(_Section):
     """Session lifetime and refresh (Better Auth: ``session``)."""
 
@@ -40,6 +51,8 @@ class SessionSettings(_Section):
     """Never slide the expiry (``session.disableSessionRefresh``)."""
     defer_session_refresh: bool = False
     """GET get-session never writes; the client POSTs to refresh (``session.deferSessionRefresh``)."""
+    cookie_cache: CookieCacheSettings = CookieCacheSettings()
+    """``session.cookieCache`` (``compact`` strategy)."""
 
 
 class EmailPasswordSettings(_Section):

@@ -155,8 +155,11 @@ class SchemaView:
 
     tables: dict[str, TableSpec]
     hidden: dict[str, frozenset[str]] = field(default_factory=dict)
+    date_fields: frozenset[str] = frozenset()
+    """Names of date columns in any table (to revive dates read back from JSON)."""
 
     @classmethod
     def of(cls, tables: dict[str, TableSpec]) -> SchemaView:
         """Build the view of a merged schema."""
-        return cls(tables, {name: hidden_fields(t) for name, t in tables.items()})
+        dates = frozenset(f.name for t in tables.values() for f in t.fields if f.type == "date")
+        return cls(tables, {name: hidden_fields(t) for name, t in tables.items()}, dates)

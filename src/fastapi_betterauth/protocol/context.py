@@ -16,6 +16,7 @@ from ..db.schema import SchemaView
 from ..db.store import AuthStore, is_expired
 from ..errors import AuthError, CryptoError, ErrorCode
 from ..settings import AuthSettings
+from .cookie_cache import decode_session_data, encode_session_data
 from .cookies import CookieConfig, parse_cookie_header
 from .endpoint import AuthRequest, SetCookie
 from .hashing import PasswordHashing
@@ -174,13 +175,50 @@ class EndpointContext:
         self._session = (session, user)
         self._session_loaded = True
 
-    def set_session_cookie(self, session: Row, *, remember: bool | None = None) -> None:
-        """Set the session cookie (and ``dont_remember`` when not remembered)."""
+    def set_session_cookie(self, session: Row, user: Row | None = None, *, remember: bool | None = None) -> None:
+        """Set the session cookie (and ``dont_remember`` when not remembered, ``session_data`` when cached)."""
         if remember is None:
             remember = self.is_remembered()
         self.cookies_out.extend(
             self.auth.cookies.session_cookies(session["token"], self.auth.secret, remember=remember)
         )
+        if user is not None:
+            self.set_cookie_cache(session, user, remember=remember)
+
+    def set_cookie_cache(self, session: Row, user: Row, *, remember: bool) -> None:
+        """Write the ``session_data`` cookie when the cookie cache is enabled."""
+        cache = self.auth.settings.session.cookie_cache
+        if not cache.enabled:
+            return
+        value = encode_session_data(
+            self.auth.public_session(session),
+            self.auth.public_user(user),
+            secret=self.auth.secret,
+            now_ms=int(now().timestamp() * 1000),
+            max_age=cache.max_age,
+            version=cache.version,
+        )
+        cookies = self.auth.cookies
+        max_age = cache.max_age if remember else None
+        self.set_cookie(SetCookie(cookies.session_data, value, max_age, secure=cookies.secure))
+
+    def cached_session(self) -> tuple[Row, Row] | None:
+        """The (session, user) from a valid ``session_data`` cookie for the current session token."""
+        cache = self.auth.settings.session.cookie_cache
+        raw = self.cookies.get(self.auth.cookies.session_data)
+        if not cache.enabled or not raw:
+            return None
+        token = self.session_token()
+        found = decode_session_data(
+            raw,
+            secrets=self.auth.secrets,
+            now_ms=int(now().timestamp() * 1000),
+            version=cache.version,
+            date_fields=self.auth.schema.date_fields,
+        )
+        if found is None or token is None or found[0].get("token") != token:
+            return None
+        return found
 
     def is_fresh(self, session: Row) -> bool:
         """``now - createdAt < freshAge`` (always true when ``fresh_age`` is 0)."""

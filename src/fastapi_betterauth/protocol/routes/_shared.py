@@ -75,7 +75,7 @@ async def start_session(ctx: EndpointContext, user: Row, *, remember: bool) -> R
         raise
     except Exception as exc:  # pragma: no cover - database failure
         raise AuthError(400, ErrorCode.FAILED_TO_CREATE_SESSION) from exc
-    ctx.set_session_cookie(session, remember=remember)
+    ctx.set_session_cookie(session, user, remember=remember)
     if remember and ctx.auth.cookies.dont_remember in ctx.cookies:
         ctx.set_cookie(ctx.auth.cookies.expire(ctx.auth.cookies.dont_remember))
     ctx.replace_session(session, user)

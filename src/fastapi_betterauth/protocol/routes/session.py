@@ -48,24 +48,32 @@ async def _refresh(ctx: EndpointContext, session: Row, user: Row) -> Row:
     if updated is None:  # revoked concurrently
         raise AuthError(401, ErrorCode.FAILED_TO_GET_SESSION)
     ctx.replace_session(updated, user)
-    ctx.set_session_cookie(updated, remember=True)
+    ctx.set_session_cookie(updated, user, remember=True)
     return updated
 
 
-async def _current(ctx: EndpointContext, *, allow_refresh: bool, defer: bool) -> Any:
-    if ctx.auth.cookies.session_data in ctx.cookies:
-        # The cookie cache is off: a stale cache cookie must not linger.
-        ctx.set_cookie(ctx.auth.cookies.expire(ctx.auth.cookies.session_data))
+async def _current(ctx: EndpointContext, *, allow_refresh: bool, defer: bool, use_cache: bool) -> Any:
+    settings = ctx.auth.settings.session
+    cookies = ctx.auth.cookies
+    if use_cache and settings.cookie_cache.enabled:
+        cached = ctx.cached_session()
+        if cached is not None:
+            # A valid cache cookie answers without the database, and never refreshes.
+            return AuthResponse(body={"session": cached[0], "user": cached[1]}, headers=list(_NO_STORE))
+    if cookies.session_data in ctx.cookies:
+        # Disabled, bypassed, stale or tampered: the cache cookie must not linger.
+        ctx.set_cookie(cookies.expire(cookies.session_data))
     found = await ctx.get_session()
     if found is None:
         return AuthResponse(body=None, headers=list(_NO_STORE))
     session, user = found
-    settings = ctx.auth.settings.session
     refreshable = allow_refresh and not settings.disable_session_refresh and ctx.is_remembered()
     needs_refresh = refreshable and _needs_refresh(ctx, session)
     body: dict[str, Any]
     if needs_refresh and not defer:
         session = await _refresh(ctx, session, user)
+    elif settings.cookie_cache.enabled:
+        ctx.set_cookie_cache(session, user, remember=ctx.is_remembered())
     body = {"session": ctx.auth.public_session(session), "user": ctx.auth.public_user(user)}
     if defer:
         body["needsRefresh"] = needs_refresh
@@ -87,7 +95,12 @@ async def get_session(ctx: EndpointContext) -> Any:
     """
     query: GetSessionQuery = ctx.query
     defer = ctx.auth.settings.session.defer_session_refresh
-    return await _current(ctx, allow_refresh=not _flag(query.disable_refresh), defer=defer)
+    return await _current(
+        ctx,
+        allow_refresh=not _flag(query.disable_refresh),
+        defer=defer,
+        use_cache=not _flag(query.disable_cookie_cache),
+    )
 
 
 class GetSessionPostBody(WireBody):
@@ -107,7 +120,7 @@ async def get_session_post(ctx: EndpointContext) -> Any:
     """Refresh the session (only with ``session.defer_session_refresh``)."""
     if not ctx.auth.settings.session.defer_session_refresh:
         raise AuthError(405, ErrorCode.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED)
-    return await _current(ctx, allow_refresh=True, defer=False)
+    return await _current(ctx, allow_refresh=True, defer=False, use_cache=False)
 
 
 @endpoint(

@@ -53,5 +53,5 @@ async def update_user(ctx: EndpointContext) -> Any:
     if user is None:
         raise AuthError(404, ErrorCode.USER_NOT_FOUND)
     ctx.replace_session(session, user)
-    ctx.set_session_cookie(session)
+    ctx.set_session_cookie(session, user)
     return {"status": True}
