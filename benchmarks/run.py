@@ -63,7 +63,8 @@ def python_server(database_url: str) -> Iterator[str]:
     env = {**os.environ, "DATABASE_URL": database_url, "BETTER_AUTH_URL": url}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tests.load.server_app:app", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        cwd=ROOT,
+        env=env,
     )
     try:
         wait_ready(url, proc)
@@ -77,8 +78,14 @@ def python_server(database_url: str) -> Iterator[str]:
 def ts_server(pg_dsn: str) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PORT": str(port), "DATABASE_URL": pg_dsn, "BETTER_AUTH_SECRET": SECRET,
-           "BETTER_AUTH_URL": url, "NODE_ENV": "production"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "DATABASE_URL": pg_dsn,
+        "BETTER_AUTH_SECRET": SECRET,
+        "BETTER_AUTH_URL": url,
+        "NODE_ENV": "production",
+    }
     proc = subprocess.Popen(["node", str(INTEROP / "ts_server.mjs")], cwd=INTEROP, env=env)
     try:
         wait_ready(url, proc)
@@ -89,8 +96,11 @@ def ts_server(pg_dsn: str) -> Iterator[str]:
 
 
 def session_cookie(url: str, email: str) -> str:
-    r = httpx.post(f"{url}/api/auth/sign-up/email", headers=ORIGIN,
-                   json={"email": email, "password": "password123", "name": "Bench"})
+    r = httpx.post(
+        f"{url}/api/auth/sign-up/email",
+        headers=ORIGIN,
+        json={"email": email, "password": "password123", "name": "Bench"},
+    )
     r.raise_for_status()
     return "; ".join(c.split(";", 1)[0] for c in r.headers.get_list("set-cookie"))
 
@@ -99,8 +109,12 @@ def load(url: str, cookie: str, seconds: int, connections: int = 32) -> float:
     """Requests per second for GET /get-session with a valid session cookie."""
     target = f"{url}/api/auth/get-session"
     if shutil.which("wrk"):
-        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Cookie: {cookie}", target],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Cookie: {cookie}", target],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         match = re.search(r"Requests/sec:\s+([\d.]+)", out)
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         if non2xx:
@@ -113,11 +127,13 @@ async def _httpx_load(target: str, cookie: str, seconds: int, connections: int) 
     count = 0
     stop = time.monotonic() + seconds
     async with httpx.AsyncClient(headers={"Cookie": cookie}, limits=httpx.Limits(max_connections=connections)) as c:
+
         async def worker() -> None:
             nonlocal count
             while time.monotonic() < stop:
                 (await c.get(target)).raise_for_status()
                 count += 1
+
         start = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(connections)))
         return count / (time.monotonic() - start)
@@ -125,8 +141,11 @@ async def _httpx_load(target: str, cookie: str, seconds: int, connections: int) 
 
 async def _latency_under_sign_ins(url: str) -> dict[str, float]:
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
-        await c.post("/api/auth/sign-up/email", headers=ORIGIN,
-                     json={"email": "hash@bench.dev", "password": "password123", "name": "H"})
+        await c.post(
+            "/api/auth/sign-up/email",
+            headers=ORIGIN,
+            json={"email": "hash@bench.dev", "password": "password123", "name": "H"},
+        )
 
         async def probe(n: int) -> list[float]:
             samples = []
@@ -140,8 +159,13 @@ async def _latency_under_sign_ins(url: str) -> dict[str, float]:
         idle = await probe(30)
 
         async def sign_in() -> None:
-            (await c.post("/api/auth/sign-in/email", headers=ORIGIN,
-                          json={"email": "hash@bench.dev", "password": "password123"})).raise_for_status()
+            (
+                await c.post(
+                    "/api/auth/sign-in/email",
+                    headers=ORIGIN,
+                    json={"email": "hash@bench.dev", "password": "password123"},
+                )
+            ).raise_for_status()
 
         t0 = time.perf_counter()
         sign_ins = asyncio.gather(*(sign_in() for _ in range(20)))
@@ -172,7 +196,7 @@ def fresh_pg_database() -> str | None:
 
     try:
         return asyncio.run(create())
-    except (OSError, Exception) as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+    except Exception as exc:  # any failure means "no PostgreSQL here"
         print(f"PostgreSQL unavailable ({exc}); skipping PostgreSQL figures")
         return None
 
@@ -194,9 +218,11 @@ def main() -> None:
     if dsn:
         with python_server(dsn.replace("postgresql://", "postgresql+asyncpg://")) as url:
             results["python_postgres_get_session_rps"] = load(url, session_cookie(url, "p@bench.dev"), args.seconds)
-        if shutil.which("node") and (INTEROP / "node_modules" / "better-auth").exists() and (INTEROP / "ts_server.mjs").exists():
+        has_node = shutil.which("node") and (INTEROP / "node_modules" / "better-auth").exists()
+        if has_node and (INTEROP / "ts_server.mjs").exists():
             with ts_server(dsn) as url:
-                results["typescript_postgres_get_session_rps"] = load(url, session_cookie(url, "t@bench.dev"), args.seconds)
+                cookie = session_cookie(url, "t@bench.dev")
+                results["typescript_postgres_get_session_rps"] = load(url, cookie, args.seconds)
             py = results["python_postgres_get_session_rps"]
             ts = results["typescript_postgres_get_session_rps"]
             assert isinstance(py, float) and isinstance(ts, float)

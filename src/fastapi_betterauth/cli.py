@@ -34,7 +34,9 @@ async def _create_schema(url: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fastapi-betterauth`` script."""
-    parser = argparse.ArgumentParser(prog="fastapi-betterauth", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="fastapi-betterauth", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create-schema", help="create Better Auth's tables if missing (development)")
     create.add_argument("--database-url", help="SQLAlchemy async URL (default: $DATABASE_URL)")

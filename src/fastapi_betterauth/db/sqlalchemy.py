@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from .._dates import parse_iso, to_iso
@@ -91,29 +91,50 @@ def _column_type(spec: FieldSpec, dialect: str) -> Any:
     raise ConfigurationError(f"unsupported field type {spec.type!r}")
 
 
+_MAX_IDENTIFIER = 63  # PostgreSQL's NAMEDATALEN - 1
+
+
+def _constraint_name(name: str) -> str | None:
+    # PostgreSQL's own default names (``user_pkey``, ``user_email_key``, ``session_userId_fkey``), as
+    # Better Auth's DDL gets them. Naming them explicitly keeps them when a user's Alembic metadata
+    # has a naming convention. Longer names are left to the database, which truncates them.
+    return name if len(name) <= _MAX_IDENTIFIER else None
+
+
 def build_metadata(schema: Schema, dialect: str) -> sa.MetaData:
     """SQLAlchemy tables for ``schema`` with Better Auth's DDL for ``dialect``."""
     metadata = sa.MetaData()
     for table in schema.values():
-        columns: list[Any] = []
+        items: list[Any] = []
         for spec in table.fields:
-            args: list[Any] = []
-            if spec.references:
-                ref_model, ref_field = spec.references
-                args.append(sa.ForeignKey(f"{ref_model}.{ref_field}", ondelete="CASCADE"))
-            kwargs: dict[str, Any] = {
-                "primary_key": spec.name == "id",
-                "nullable": not spec.required,
-                "unique": spec.unique or None,
-            }
+            kwargs: dict[str, Any] = {"nullable": not spec.required}
             if spec.db_default_now and dialect != "sqlite":
                 kwargs["server_default"] = sa.text("CURRENT_TIMESTAMP")
-            columns.append(sa.Column(spec.name, _column_type(spec, dialect), *args, **kwargs))
-        sa_table = sa.Table(table.name, metadata, *columns)
+            items.append(sa.Column(spec.name, _column_type(spec, dialect), **kwargs))
+        items.append(sa.PrimaryKeyConstraint("id", name=_constraint_name(f"{table.name}_pkey")))
+        for spec in table.fields:
+            if spec.unique:
+                items.append(sa.UniqueConstraint(spec.name, name=_constraint_name(f"{table.name}_{spec.name}_key")))
+        for spec in table.fields:
+            if spec.references:
+                ref_model, ref_field = spec.references
+                items.append(
+                    sa.ForeignKeyConstraint(
+                        [spec.name],
+                        [f"{ref_model}.{ref_field}"],
+                        name=_constraint_name(f"{table.name}_{spec.name}_fkey"),
+                        ondelete="CASCADE",
+                    )
+                )
+        sa_table = sa.Table(table.name, metadata, *items)
         for spec in table.fields:
             if spec.index:
                 sa.Index(f"{table.name}_{spec.name}_idx", sa_table.c[spec.name])
     return metadata
+
+
+def _fold(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _like_escape(value: str) -> str:
@@ -124,7 +145,13 @@ class SQLAlchemyAdapter:
     """The production adapter: an ``AsyncEngine`` over SQLite or PostgreSQL.
 
     SQLite allows one writer at a time; writes are serialised in-process (and WAL mode keeps reads
-    concurrent), so concurrent sign-ups never fail with "database is locked".
+    concurrent), so concurrent sign-ups never fail with "database is locked". On an in-memory
+    database (one shared connection) reads take turns with writes as well.
+
+    On SQLite engines, including one passed in, every new connection gets enforced foreign keys
+    (for cascading deletes), a Unicode-aware ``fba_lower()`` for insensitive matching, and explicit
+    ``BEGIN`` statements instead of the ``sqlite3`` module's implicit ones (which would let a nested
+    transaction commit on its own). Create the adapter before the engine opens connections.
     """
 
     def __init__(self, engine: AsyncEngine | str, schema: Schema | None = None) -> None:
@@ -135,7 +162,13 @@ class SQLAlchemyAdapter:
         if self.dialect not in ("sqlite", "postgresql"):
             raise ConfigurationError(f"unsupported database dialect {self.dialect!r}")
         self._sqlite = self.dialect == "sqlite"
+        if self._sqlite and not event.contains(engine.sync_engine, "connect", _sqlite_connection):
+            event.listen(engine.sync_engine, "connect", _sqlite_connection)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
         self._write_lock = asyncio.Lock() if self._sqlite else None
+        # One connection shared by every checkout (in-memory SQLite): reads must take turns too, or
+        # a read would begin (and end) a transaction on the connection a writer is using.
+        self._shared_connection = isinstance(engine.pool, StaticPool | SingletonThreadPool)
         self.use_schema(schema or CORE_SCHEMA)
 
     def use_schema(self, schema: Schema) -> None:
@@ -151,47 +184,57 @@ class SQLAlchemyAdapter:
 
     # -- SQL building -------------------------------------------------------------------------
 
+    def _column(self, table: sa.Table, name: str) -> Any:
+        try:
+            return table.c[name]
+        except KeyError:
+            raise ConfigurationError(f"unknown field {table.name}.{name}") from None
+
     def _condition(self, table: sa.Table, where: Where) -> Any:
-        column: Any = table.c[where.field]
+        # The semantics are those of ``_match.matches`` (the memory adapter), NULLs included.
+        column: Any = self._column(table, where.field)
+        textual = self.schema[table.name].field(where.field).type == "string"
         value = where.value
-        insensitive = where.mode == "insensitive"
-        if insensitive:
-            column = sa.func.lower(column)
-            if isinstance(value, str):
-                value = value.lower()
-            elif isinstance(value, list | tuple):
-                value = [v.lower() if isinstance(v, str) else v for v in value]
         op = where.operator
+        if where.mode == "insensitive" and textual:
+            column = sa.func.fba_lower(column) if self._sqlite else sa.func.lower(column)
+            value = [_fold(v) for v in value or ()] if op in ("in", "not_in") else _fold(value)
         if op == "eq":
             return column.is_(None) if value is None else column == value
         if op == "ne":
             return column.is_not(None) if value is None else sa.or_(column != value, column.is_(None))
-        if op == "in":
-            return column.in_(list(value or ()))
-        if op == "not_in":
-            return sa.or_(column.not_in(list(value or ())), column.is_(None))
+        if op in ("in", "not_in"):
+            values = list(value or ())
+            present = [v for v in values if v is not None]
+            with_null = len(present) < len(values)
+            if op == "in":
+                return sa.or_(column.in_(present), column.is_(None)) if with_null else column.in_(present)
+            if with_null:
+                return sa.and_(column.not_in(present), column.is_not(None))
+            return sa.or_(column.not_in(present), column.is_(None))
         if op in ("contains", "starts_with", "ends_with"):
-            text = str(value)
+            if not textual or not isinstance(value, str):
+                return sa.false()
             if self._sqlite:
                 # SQLite's LIKE ignores ASCII case; use exact substring functions instead.
-                if text == "":
+                if value == "":
                     return column.is_not(None)
                 if op == "contains":
-                    return sa.func.instr(column, text) > 0
+                    return sa.func.instr(column, value) > 0
                 if op == "starts_with":
-                    return sa.func.substr(column, 1, len(text)) == text
-                return sa.func.substr(column, -len(text)) == text
-            pattern = _like_escape(text)
+                    return sa.func.substr(column, 1, len(value)) == value
+                return sa.func.substr(column, -len(value)) == value
+            pattern = _like_escape(value)
             pattern = {"contains": f"%{pattern}%", "starts_with": f"{pattern}%", "ends_with": f"%{pattern}"}[op]
             return column.like(pattern, escape="\\")
-        comparisons = {
-            "lt": column < value,
-            "lte": column <= value,
-            "gt": column > value,
-            "gte": column >= value,
-        }
-        if op in comparisons:
-            return comparisons[op]
+        if op in ("lt", "lte", "gt", "gte"):
+            if value is None:
+                return sa.false()
+            if op == "lt":
+                return column < value
+            if op == "lte":
+                return column <= value
+            return column > value if op == "gt" else column >= value
         raise ValueError(f"unknown operator {op!r}")
 
     def _clause(self, table: sa.Table, where: Sequence[Where]) -> Any:
@@ -217,6 +260,10 @@ class SQLAlchemyAdapter:
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        if self._shared_connection:
+            async with self._writing() as conn:
+                yield conn
+            return
         async with self.engine.connect() as conn:
             yield conn
 
@@ -295,12 +342,27 @@ def _row(result_row: Any) -> Row:
     return dict(result_row._mapping)
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    """Whether an integrity error is a duplicate key (not a NOT NULL or foreign key failure)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505" or getattr(orig, "pgcode", None) == "23505":  # PostgreSQL
+        return True
+    # SQLite: "UNIQUE constraint failed: user.email" (primary keys report the same way).
+    return str(orig).startswith("UNIQUE constraint failed")
+
+
+async def _execute_write(conn: AsyncConnection, stmt: Any) -> Any:
+    try:
+        return await conn.execute(stmt)
+    except IntegrityError as exc:
+        if _is_unique_violation(exc):
+            raise UniqueViolationError(str(exc.orig)) from exc
+        raise
+
+
 async def _create(a: SQLAlchemyAdapter, conn: AsyncConnection, model: str, data: Row) -> Row:
     table = a._t(model)
-    try:
-        result = await conn.execute(sa.insert(table).values(a._values(table, data)).returning(*table.c))
-    except IntegrityError as exc:
-        raise UniqueViolationError(str(exc.orig)) from exc
+    result = await _execute_write(conn, sa.insert(table).values(a._values(table, data)).returning(*table.c))
     return _row(result.one())
 
 
@@ -323,7 +385,7 @@ async def _find_many(
     table = a._t(model)
     stmt = sa.select(table).where(a._clause(table, where))
     if sort_by is not None:
-        column = table.c[sort_by.field]
+        column = a._column(table, sort_by.field)
         if sort_by.direction == "desc":
             stmt = stmt.order_by(column.desc().nulls_first())
         else:
@@ -348,11 +410,12 @@ async def _update(
     a: SQLAlchemyAdapter, conn: AsyncConnection, model: str, where: Sequence[Where], values: Row
 ) -> list[Row]:
     table = a._t(model)
-    stmt = sa.update(table).where(a._clause(table, where)).values(a._values(table, values)).returning(*table.c)
-    try:
-        result = await conn.execute(stmt)
-    except IntegrityError as exc:
-        raise UniqueViolationError(str(exc.orig)) from exc
+    changes = a._values(table, values)
+    if not changes:  # nothing to set: the matching rows, unchanged
+        result = await conn.execute(sa.select(table).where(a._clause(table, where)))
+    else:
+        stmt = sa.update(table).where(a._clause(table, where)).values(changes).returning(*table.c)
+        result = await _execute_write(conn, stmt)
     return [_row(r) for r in result]
 
 
@@ -369,7 +432,7 @@ async def _consume_one(
     newest = (
         sa.select(table.c.id)
         .where(a._clause(table, where))
-        .order_by(table.c[newest_by].desc())
+        .order_by(a._column(table, newest_by).desc().nulls_last())
         .limit(1)
         .scalar_subquery()
     )
@@ -430,9 +493,26 @@ class _ConnectionAdapter:
         return None
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+def _sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    """What the adapter needs on every SQLite connection, whoever made the engine."""
+    # Cascading deletes (session and account rows of a deleted user) need enforced foreign keys.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+    # The sqlite3 module begins transactions lazily, before the first INSERT/UPDATE/DELETE only, so a
+    # transaction that starts with a SAVEPOINT (a nested transaction) would commit on its RELEASE.
+    # Take transaction control from the driver; ``_sqlite_begin`` emits BEGIN instead.
+    dbapi_connection.isolation_level = None
+    # SQLite's lower() folds ASCII only; insensitive matching folds as Python (and PostgreSQL) do.
+    dbapi_connection.create_function("fba_lower", 1, _fold, deterministic=True)
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()

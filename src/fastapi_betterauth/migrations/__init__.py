@@ -1,0 +1,140 @@
+"""Alembic migrations for Better Auth's core tables (``user``, ``session``, ``account``, ``verification``).
+
+The revisions here create exactly the tables ``SQLAlchemyAdapter.create_schema()`` creates, which
+are the tables Better Auth's own migration generator creates (protocol §10). They can be used two
+ways (see docs/migrations.md):
+
+* standalone, with :func:`upgrade` (or ``alembic -c`` :data:`ALEMBIC_INI`); the revision is recorded
+  in its own version table, :data:`VERSION_TABLE`, so it never collides with an application's
+  Alembic history in the same database;
+* inside an application's own Alembic history, by adding ``fastapi_betterauth:migrations/versions``
+  to its ``version_locations``; the revisions carry the branch label :data:`BRANCH_LABEL`.
+
+Alembic's command API is synchronous and our ``env.py`` runs its own event loop, so from async code
+call these functions in a worker thread (``await anyio.to_thread.run_sync(upgrade, url)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+
+from ..errors import ConfigurationError
+
+SCRIPT_LOCATION = str(Path(__file__).resolve().parent)
+"""This package's directory: Alembic's ``script_location`` for the standalone setup."""
+
+VERSION_LOCATION = "fastapi_betterauth:migrations/versions"
+"""The revisions, as an entry for an application's ``version_locations``."""
+
+ALEMBIC_INI = str(Path(SCRIPT_LOCATION) / "alembic.ini")
+"""A ready ``alembic.ini`` for ``alembic -c`` (pass the database with ``-x url=…``)."""
+
+BRANCH_LABEL = "better_auth"
+"""Branch label of the revisions (``alembic upgrade better_auth@head``)."""
+
+CORE_REVISION = "ba1724c0e001"
+"""The revision creating the core tables; name it in ``depends_on`` of revisions referencing them."""
+
+VERSION_TABLE = "alembic_version_better_auth"
+"""Version table of the standalone setup (an application's own history keeps ``alembic_version``)."""
+
+BETTER_AUTH_TABLES = frozenset({"user", "session", "account", "verification", "jwks", "rateLimit", VERSION_TABLE})
+"""Tables owned by Better Auth: :func:`include_object` hides them from an application's autogenerate."""
+
+
+def async_url(url: str) -> str:
+    """The SQLAlchemy async URL for ``url``.
+
+    ``postgresql://`` (and ``postgres://``) become ``postgresql+asyncpg://``; SQLite must already
+    name the async driver (``sqlite+aiosqlite:///path.db``).
+
+    Raises:
+        ConfigurationError: for a SQLite URL without ``+aiosqlite``, or an unparsable URL.
+    """
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError
+        raise ConfigurationError(f"not a database URL: {url!r}") from exc
+    if parsed.drivername == "postgresql":
+        return url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    if parsed.get_backend_name() == "sqlite" and parsed.drivername != "sqlite+aiosqlite":
+        raise ConfigurationError("use the async SQLite driver: sqlite+aiosqlite:///path.db")
+    return url
+
+
+def alembic_config(url: str | None = None, **options: str) -> Config:
+    """An Alembic ``Config`` for the standalone setup.
+
+    Args:
+        url: database URL, handed to ``env.py`` as ``-x url=…`` (so it wins over ``DATABASE_URL``).
+        **options: more main options (``version_table=…``).
+    """
+    cmd_opts = argparse.Namespace(x=[f"url={url}"] if url is not None else [])
+    config = Config(cmd_opts=cmd_opts)
+    config.set_main_option("script_location", SCRIPT_LOCATION.replace("%", "%%"))
+    for key, value in options.items():
+        config.set_main_option(key, value.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head", *, sql: bool = False) -> None:
+    """Apply the migrations up to ``revision`` (synchronous; runs its own event loop).
+
+    Args:
+        url: database URL (``postgresql://…``, ``postgresql+asyncpg://…`` or ``sqlite+aiosqlite:///…``).
+        revision: target revision; ``"head"`` by default.
+        sql: print the SQL instead of running it (Alembic's offline mode).
+    """
+    command.upgrade(alembic_config(url), revision, sql=sql)
+
+
+def downgrade(url: str, revision: str = "base", *, sql: bool = False) -> None:
+    """Revert the migrations down to ``revision`` (``"base"``: drop the tables)."""
+    command.downgrade(alembic_config(url), revision, sql=sql)
+
+
+def stamp(url: str, revision: str = "head") -> None:
+    """Record ``revision`` as applied without running it.
+
+    For a database whose tables already exist (made by a TypeScript Better Auth server, or by
+    ``create_schema()``), so later migrations apply on top of them.
+    """
+    command.stamp(alembic_config(url), revision)
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic autogenerate hook that leaves Better Auth's tables alone.
+
+    Use it in an application's ``env.py`` (``context.configure(include_object=include_object)``) so
+    autogenerate neither drops these tables (absent from the application's metadata) nor alters
+    them.
+    """
+    if type_ == "table":
+        return name not in BETTER_AUTH_TABLES
+    table = getattr(obj, "table", None)
+    return getattr(table, "name", None) not in BETTER_AUTH_TABLES
+
+
+__all__ = [
+    "ALEMBIC_INI",
+    "BETTER_AUTH_TABLES",
+    "BRANCH_LABEL",
+    "CORE_REVISION",
+    "SCRIPT_LOCATION",
+    "VERSION_LOCATION",
+    "VERSION_TABLE",
+    "alembic_config",
+    "async_url",
+    "downgrade",
+    "include_object",
+    "stamp",
+    "upgrade",
+]
