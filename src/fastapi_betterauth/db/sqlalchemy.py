@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -137,6 +138,18 @@ def _fold(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+@dataclass(frozen=True)
+class _JoinPlan:
+    """The compiled session+user lookup, rebuilt when the schema changes."""
+
+    metadata: sa.MetaData
+    statement: Any
+    sql: str
+    session_keys: tuple[str, ...]
+    user_keys: tuple[str, ...]
+    processors: tuple[Any, ...]
+
+
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -169,6 +182,7 @@ class SQLAlchemyAdapter:
         # One connection shared by every checkout (in-memory SQLite): reads must take turns too, or
         # a read would begin (and end) a transaction on the connection a writer is using.
         self._shared_connection = isinstance(engine.pool, StaticPool | SingletonThreadPool)
+        self._join_plan: _JoinPlan | None = None
         self.use_schema(schema or CORE_SCHEMA)
 
     def use_schema(self, schema: Schema) -> None:
@@ -278,6 +292,55 @@ class SQLAlchemyAdapter:
         """First matching row."""
         async with self._reading() as conn:
             return await _find_one(self, conn, model, where)
+
+    async def find_session_and_user(self, token: str) -> tuple[Row, Row] | None:
+        """The session with ``token`` and its user in one indexed join: the get-session hot path.
+
+        The pre-compiled SQL goes straight to the driver (asyncpg or aiosqlite) on a pooled connection,
+        skipping SQLAlchemy's per-execution work; column types are converted with the same processors
+        the Core path uses, so both paths return identical rows.
+        """
+        plan = self._session_join()
+        async with self._reading() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            if self.engine.dialect.driver == "asyncpg":
+                record = await raw.fetchrow(plan.sql, token)  # type: ignore[union-attr]
+                values = None if record is None else tuple(record)
+            elif self.engine.dialect.driver == "aiosqlite":
+                async with raw.execute(plan.sql, (token,)) as cursor:  # type: ignore[union-attr]
+                    values = await cursor.fetchone()
+            else:  # pragma: no cover - only the two supported drivers exist today
+                row = (await conn.execute(plan.statement, {"token": token})).first()
+                values = None if row is None else tuple(row)
+        if values is None:
+            return None
+        converted = [v if process is None else process(v) for process, v in zip(plan.processors, values, strict=True)]
+        split = len(plan.session_keys)
+        session = dict(zip(plan.session_keys, converted[:split], strict=True))
+        user = dict(zip(plan.user_keys, converted[split:], strict=True))
+        return session, user
+
+    def _session_join(self) -> _JoinPlan:
+        plan = self._join_plan
+        if plan is None or plan.metadata is not self.metadata:
+            session, user = self._t("session"), self._t("user")
+            statement = (
+                sa.select(*session.c, *user.c)
+                .select_from(session.join(user, user.c.id == session.c.userId))
+                .where(session.c.token == sa.bindparam("token"))
+            )
+            dialect = self.engine.dialect
+            columns = [*session.c, *user.c]
+            plan = _JoinPlan(
+                metadata=self.metadata,
+                statement=statement,
+                sql=str(statement.compile(dialect=dialect)),
+                session_keys=tuple(session.c.keys()),
+                user_keys=tuple(user.c.keys()),
+                processors=tuple(c.type._cached_result_processor(dialect, None) for c in columns),
+            )
+            self._join_plan = plan
+        return plan
 
     async def find_many(
         self,
