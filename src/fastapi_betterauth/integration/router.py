@@ -98,9 +98,7 @@ def create_auth_router(auth: BetterAuth) -> APIRouter:
             endpoint.path,
             _route_handler(auth, endpoint),
             methods=[endpoint.method, *endpoint.extra_methods],
-            operation_id=endpoint.operation_id
-            if endpoint.method != "POST" or endpoint.path != "/get-session"
-            else "getSessionPost",
+            operation_id=endpoint.operation_id,
             summary=endpoint.summary or None,
             description=endpoint.description or None,
             response_model=endpoint.response,
