@@ -16,7 +16,9 @@ from .session import (
 from .sign_in import sign_in_email
 from .sign_out import sign_out
 from .sign_up import sign_up_email
+from .update_session import update_session
 from .update_user import update_user
+from .verify_password import verify_password
 
 BASE_ENDPOINTS: tuple[Endpoint, ...] = (
     ok,
@@ -31,4 +33,6 @@ BASE_ENDPOINTS: tuple[Endpoint, ...] = (
     revoke_sessions,
     revoke_other_sessions,
     update_user,
+    update_session,
+    verify_password,
 )

@@ -32,6 +32,12 @@ class SuccessResponse(BaseModel):
     success: bool
 
 
+class SessionOnlyResponse(BaseModel):
+    """``{"session": …}``."""
+
+    session: Session
+
+
 class SessionResponse(BaseModel):
     """``{"session": …, "user": …}``."""
 

@@ -1,0 +1,50 @@
+"""Session field update. Mirrors packages/better-auth/src/api/routes/update-session.ts (updateSession)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._dates import now
+from ...errors import AuthError, ErrorCode
+from ..context import EndpointContext
+from ..endpoint import ErrorDoc, endpoint
+from ._shared import UNAUTHORIZED, SessionOnlyResponse, WireBody
+
+_CORE_SESSION_FIELDS = frozenset(
+    {"id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"}
+)
+
+
+class UpdateSessionBody(WireBody):
+    """Additional session fields (``session.additionalFields`` / plugin fields with ``input: true``)."""
+
+
+@endpoint(
+    "POST",
+    "/update-session",
+    operation_id="updateSession",
+    body=UpdateSessionBody,
+    response=SessionOnlyResponse,
+    auth="session",
+    errors=(UNAUTHORIZED, ErrorDoc(400, (), "`No fields to update`")),
+)
+async def update_session(ctx: EndpointContext) -> Any:
+    """Update the current session's additional fields and re-issue the session cookie."""
+    body: UpdateSessionBody = ctx.body
+    table = ctx.auth.schema.tables["session"]
+    values: dict[str, Any] = {}
+    for key, value in (body.model_extra or {}).items():
+        if key in _CORE_SESSION_FIELDS or not table.has(key):
+            continue
+        if not table.field(key).input:
+            raise AuthError(400, ErrorCode.FIELD_NOT_ALLOWED, f"{key} is not allowed to be set")
+        values[key] = value
+    if not values:
+        raise AuthError(400, None, "No fields to update")
+    session, user = await ctx.require_session()
+    updated = await ctx.store.update_session(session["token"], {**values, "updatedAt": now()})
+    if updated is None:
+        raise AuthError(401, ErrorCode.FAILED_TO_GET_SESSION)
+    ctx.replace_session(updated, user)
+    ctx.set_session_cookie(updated, user)
+    return {"session": ctx.auth.public_session(updated)}
