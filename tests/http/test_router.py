@@ -1,0 +1,221 @@
+"""Generic router behaviour (protocol §0.1) and malformed input: always a 4xx JSON error, never a 500."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import ORIGIN, sign_up
+
+pytestmark = pytest.mark.anyio
+
+POST_ROUTES = [
+    "/sign-up/email",
+    "/sign-in/email",
+    "/sign-out",
+    "/revoke-session",
+    "/revoke-sessions",
+    "/revoke-other-sessions",
+    "/update-user",
+    "/update-session",
+    "/verify-password",
+    "/get-session",
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/nope"),
+        ("GET", "/sign-in/email"),
+        ("HEAD", "/ok"),
+        ("OPTIONS", "/get-session"),
+        ("GET", "/get-session/"),
+        ("GET", "//get-session"),
+        ("PUT", "/update-user"),
+        ("POST", "/set-password"),
+        ("POST", "/forget-password"),
+    ],
+)
+async def test_unknown_paths_and_wrong_methods_are_empty_404s(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    r = await client.request(method, "/api/auth" + path)
+    assert r.status_code == 404
+    assert r.content == b""
+    assert "content-type" not in r.headers
+
+
+async def test_unsupported_media_type(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/auth/update-user", content=b"name=x", headers={"content-type": "text/plain"})
+    assert r.status_code == 415
+    assert r.json() == {
+        "message": 'Content-Type "text/plain" is not allowed. Allowed types: application/json',
+        "code": "UNSUPPORTED_MEDIA_TYPE",
+    }
+    form_only = await client.post(
+        "/api/auth/update-user", content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert form_only.status_code == 415
+    sign_in = await client.post("/api/auth/sign-in/email", content=b"x", headers={"content-type": "text/plain"})
+    assert sign_in.json()["message"] == (
+        'Content-Type "text/plain" is not allowed. Allowed types: application/x-www-form-urlencoded, application/json'
+    )
+
+
+async def test_form_bodies_on_sign_up_and_sign_in(client: httpx.AsyncClient) -> None:
+    up = await client.post(
+        "/api/auth/sign-up/email", data={"email": "form@example.com", "password": "password123", "name": "Form"}
+    )
+    assert up.status_code == 200, up.text
+    client.cookies.clear()
+    inn = await client.post("/api/auth/sign-in/email", data={"email": "form@example.com", "password": "password123"})
+    assert inn.status_code == 200
+    assert inn.json()["user"]["email"] == "form@example.com"
+
+
+async def test_malformed_json_and_charset(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/auth/sign-in/email", content=b"{nope", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json() == {"message": "Invalid JSON in request body", "code": "BAD_REQUEST"}
+    ok = await client.post(
+        "/api/auth/sign-up/email",
+        content=json.dumps({"email": "c@example.com", "password": "password123", "name": "C"}).encode(),
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert ok.status_code == 200
+
+
+async def test_body_without_content_type_counts_as_absent(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/auth/sign-in/email", content=b'{"email":"a@b.co"}')
+    assert r.status_code == 400
+    assert r.json() == {
+        "message": "[body] Invalid input: expected object, received undefined",
+        "code": "VALIDATION_ERROR",
+    }
+
+
+async def test_validation_messages(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/auth/sign-up/email", json={"email": "a@b.co", "password": "password123"})
+    assert r.status_code == 400
+    assert r.json() == {
+        "message": "[body.name] Invalid input: expected string, received undefined",
+        "code": "VALIDATION_ERROR",
+    }
+    r = await client.post("/api/auth/sign-up/email", json={"email": "a@b.co", "password": "", "name": "x", "image": 3})
+    assert r.json()["code"] == "VALIDATION_ERROR"
+    assert "[body.password] Too small: expected string to have >=1 characters" in r.json()["message"]
+    assert "[body.image] Invalid input: expected string, received number" in r.json()["message"]
+
+
+async def test_oversized_body_is_413_json(make_client: Callable[..., Any]) -> None:
+    client, _ = await make_client(max_body_size=2048)
+    r = await client.post("/api/auth/sign-up/email", json={"email": "a@b.co", "password": "p" * 4096, "name": "x"})
+    assert r.status_code == 413
+    assert r.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_nul_bytes_are_refused_before_the_database(client: httpx.AsyncClient) -> None:
+    for body in (
+        {"email": "a@b.co", "password": "password123", "name": "x\x00y"},
+        {"email": "a\x00@b.co", "password": "password123", "name": "x"},
+        {"email": "a@b.co", "password": "pass\x00word123", "name": "x"},
+        {"email": "a@b.co", "password": "password123", "name": "x", "extra\x00": 1},
+    ):
+        r = await client.post("/api/auth/sign-up/email", json=body)
+        assert r.status_code == 400, body
+        assert r.json()["code"] == "VALIDATION_ERROR"
+
+
+async def test_deeply_nested_and_invalid_utf8_bodies(client: httpx.AsyncClient) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    r = await client.post("/api/auth/sign-in/email", content=deep, headers={"content-type": "application/json"})
+    assert r.status_code in (400, 413)
+    bad = await client.post(
+        "/api/auth/sign-in/email", content=b'{"email":"\xff\xfe"}', headers={"content-type": "application/json"}
+    )
+    assert bad.status_code == 400
+    form = await client.post(
+        "/api/auth/sign-in/email",
+        content=b"email=%ff%fe",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "better-auth.session_token=garbage",
+        "better-auth.session_token=%",
+        "better-auth.session_token=%ZZ%ZZ",
+        "better-auth.session_token=tok." + "A" * 43 + "=",
+        "better-auth.session_token=" + "x" * 5000,
+        "better-auth.session_token=\x7f\x01",
+        "better-auth.session_token=a; better-auth.session_token=b",
+        "=;;;=====",
+    ],
+)
+async def test_bad_cookies_are_anonymous_not_errors(client: httpx.AsyncClient, cookie: str) -> None:
+    r = await client.get("/api/auth/get-session", headers={"cookie": cookie})
+    assert r.status_code == 200
+    assert r.json() is None
+    protected = await client.get("/api/auth/list-sessions", headers={"cookie": cookie})
+    assert protected.status_code == 401
+    assert protected.json() == {"message": "Unauthorized", "code": "UNAUTHORIZED"}
+
+
+async def test_tampered_signature_is_refused(client: httpx.AsyncClient) -> None:
+    await sign_up(client)
+    good = client.cookies.get("better-auth.session_token")
+    assert good is not None
+    token, _, sig = good.partition(".")
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B") + "." + sig
+    client.cookies.clear()
+    r = await client.get("/api/auth/get-session", headers={"cookie": f"better-auth.session_token={tampered}"})
+    assert r.json() is None
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    max_leaves=20,
+)
+FIELDS = st.sampled_from(
+    ["email", "password", "name", "image", "callbackURL", "rememberMe", "token", "emailVerified", "id", "role"]
+)
+BODIES = JSON | st.dictionaries(FIELDS, JSON, max_size=6)
+
+
+def _examples(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
+    """Draw ``count`` examples with hypothesis (shrinking is useless here: each is sent over HTTP)."""
+    drawn: list[Any] = []
+
+    @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(value=strategy)
+    def collect(value: Any) -> None:
+        drawn.append(value)
+
+    collect()
+    return drawn
+
+
+@pytest.mark.parametrize("path", POST_ROUTES)
+async def test_arbitrary_json_never_causes_a_server_error(make_client: Callable[..., Any], path: str) -> None:
+    client, _ = await make_client()
+    await sign_up(client, email="fuzz@example.com")
+    bodies = _examples(BODIES, 40)
+    assert bodies
+    for body in bodies:
+        headers = {**ORIGIN, "content-type": "application/json"}
+        r = await client.post("/api/auth" + path, content=json.dumps(body), headers=headers)
+        assert r.status_code < 500, (path, body, r.text)
+        if r.status_code >= 400 and r.content:
+            payload = r.json()
+            assert isinstance(payload, dict) and "message" in payload, (path, body, r.text)
