@@ -84,16 +84,21 @@ async def make_client(backend: Callable[[], Any]) -> AsyncIterator[Callable[...,
     """``await make_client(**settings)`` -> (client, auth): an httpx client on a fresh app."""
     async with AsyncExitStack() as stack:
 
-        async def make(plugins: Any = (), hasher: Any = None, app: FastAPI | None = None, **overrides: Any) -> Any:
+        async def make(
+            plugins: Any = (), hasher: Any = None, app: Callable[[BetterAuth], FastAPI] | None = None, **overrides: Any
+        ) -> Any:
+            """``app``: a factory building the app around the new ``auth`` (default: router only)."""
             adapter = backend()
             auth = BetterAuth(
                 make_settings(**overrides), adapter=adapter, plugins=plugins, password_hasher=hasher or FastTestHasher()
             )
             await auth.create_schema()
             if app is None:
-                app = FastAPI()
-                app.include_router(auth.router)
-            manager = await stack.enter_async_context(LifespanManager(app))
+                application = FastAPI()
+                application.include_router(auth.router)
+            else:
+                application = app(auth)
+            manager = await stack.enter_async_context(LifespanManager(application))
             # manager.app passes the lifespan state (where dependencies find `auth`) into each request.
             client = httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=BASE_URL)
             await stack.enter_async_context(client)
