@@ -83,8 +83,11 @@ def to_starlette_response(result: AuthResponse) -> Response:
         content = result.body.encode()
     else:
         content = dumps(result.body)
-    response = Response(content=content, status_code=result.status, media_type=result.content_type)
+    response = Response(content=content, status_code=result.status)
     raw = response.raw_headers
+    if result.content_type:
+        # Set verbatim: Starlette would append "; charset=utf-8" to text/html, Better Auth does not.
+        raw.append((b"content-type", result.content_type.encode("latin-1")))
     for name, value in result.headers:
         raw.append((name.lower().encode("latin-1"), value.encode("latin-1", errors="replace")))
     for cookie in result.cookies:

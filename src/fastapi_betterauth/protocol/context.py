@@ -146,11 +146,20 @@ class EndpointContext:
         """False when the session was created with ``rememberMe: false``."""
         return self.signed_cookie(self.auth.cookies.dont_remember) is None
 
-    async def get_session(self) -> tuple[Row, Row] | None:
-        """The current (session, user), or ``None``; an expired or unknown session clears the cookies."""
+    async def get_session(self, *, use_cache: bool = False) -> tuple[Row, Row] | None:
+        """The current (session, user), or ``None``; an expired or unknown session clears the cookies.
+
+        ``use_cache`` accepts a valid ``session_data`` cookie instead of reading the database, as Better
+        Auth's session middleware does for non-sensitive endpoints.
+        """
         if self._session_loaded:
             return self._session
         self._session_loaded = True
+        if use_cache:
+            cached = self.cached_session()
+            if cached is not None:
+                self._session = cached
+                return cached
         token = self.session_token()
         if token is None:
             return None
@@ -163,9 +172,9 @@ class EndpointContext:
         self._session = found
         return found
 
-    async def require_session(self) -> tuple[Row, Row]:
+    async def require_session(self, *, use_cache: bool = False) -> tuple[Row, Row]:
         """The current session, or 401 ``UNAUTHORIZED``."""
-        found = await self.get_session()
+        found = await self.get_session(use_cache=use_cache)
         if found is None:
             raise AuthError(401, ErrorCode.UNAUTHORIZED)
         return found

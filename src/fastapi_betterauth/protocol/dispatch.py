@@ -44,7 +44,8 @@ async def _run(auth: AuthContext, endpoint: Endpoint, request: AuthRequest, ctx:
     if endpoint.csrf and csrf_checks:
         check_form_csrf(request, auth.trusted_origins(request))
     if endpoint.auth in ("session", "sensitive", "fresh"):
-        session, _ = await ctx.require_session()
+        # "sensitive" endpoints always read the database; the others accept the cookie cache.
+        session, _ = await ctx.require_session(use_cache=endpoint.auth != "sensitive")
         if endpoint.auth == "fresh" and not ctx.is_fresh(session):
             raise AuthError(403, ErrorCode.SESSION_NOT_FRESH)
     result = await endpoint.handler(ctx)

@@ -121,8 +121,9 @@ def _message(model: type[BaseModel], error: Any, where: str) -> str:
         text = f"Too small: expected string to have >={error['ctx']['min_length']} characters"
     elif kind == "string_too_long":
         text = f"Too big: expected string to have <={error['ctx']['max_length']} characters"
-    elif kind == "value_error" and "NUL" in str(error.get("msg", "")):
-        text = "Invalid input: NUL characters are not allowed"
+    elif kind == "value_error":
+        # A field validator's own message, e.g. "Invalid email address" (zod's wording).
+        text = str(error.get("ctx", {}).get("error", error.get("msg", "Invalid input")))
     else:
         text = str(error.get("msg", "Invalid input"))
     return f"[{path}] {text}"
@@ -169,19 +170,20 @@ def validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
     Raises:
         AuthError: 400 ``VALIDATION_ERROR``.
     """
+    expected = getattr(model, "wire_type", "object")
     if data is None:
-        if any(f.is_required() for f in model.model_fields.values()):
+        if getattr(model, "body_required", False) or any(f.is_required() for f in model.model_fields.values()):
             raise AuthError(
                 400,
                 ErrorCode.VALIDATION_ERROR,
-                f"[{where}] Invalid input: expected object, received undefined",
+                f"[{where}] Invalid input: expected {expected}, received undefined",
             )
         data = {}
     if not isinstance(data, dict):
         raise AuthError(
             400,
             ErrorCode.VALIDATION_ERROR,
-            f"[{where}] Invalid input: expected object, received {js_type(data)}",
+            f"[{where}] Invalid input: expected {expected}, received {js_type(data)}",
         )
     reject_nul(data, where)
     try:

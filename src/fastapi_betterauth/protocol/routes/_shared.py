@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from ...db.adapter import Row
+from ...db.schema import CORE_SCHEMA
 from ...errors import AuthError, ErrorCode
 from ...models import Session, User
 from ..context import EndpointContext
@@ -15,9 +16,15 @@ from ..validation import js_length
 
 
 class WireBody(BaseModel):
-    """Request bodies: unknown keys are kept (plugin fields), wire names are Better Auth's."""
+    """Request bodies: unknown keys are kept (plugin fields), wire names are Better Auth's.
+
+    ``body_required`` makes a missing body a validation error even when every field is optional;
+    ``wire_type`` is the type zod names in that message (``object`` or ``record``).
+    """
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=False)
+    body_required: ClassVar[bool] = False
+    wire_type: ClassVar[str] = "object"
 
 
 class StatusResponse(BaseModel):
@@ -44,6 +51,8 @@ class SessionResponse(BaseModel):
     session: Session
     user: User
 
+
+CORE_USER_FIELDS = frozenset(spec.name for spec in CORE_SCHEMA["user"].fields)
 
 ERROR_SHAPE = ErrorDoc(400, (ErrorCode.VALIDATION_ERROR,), "Invalid input")
 UNAUTHORIZED = ErrorDoc(401, (ErrorCode.UNAUTHORIZED,), "No valid session")
@@ -100,7 +109,9 @@ def user_input(ctx: EndpointContext, data: dict[str, Any], *, action: str) -> di
     table = ctx.auth.schema.tables["user"]
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if not table.has(key) or key in ("id", "name", "email", "image", "createdAt", "updatedAt"):
+        # Core columns are never user input here (name/image are handled by the routes): ignored, as
+        # Better Auth ignores them. Only additional and plugin columns are checked.
+        if not table.has(key) or key in CORE_USER_FIELDS:
             continue
         spec = table.field(key)
         if not spec.input:

@@ -31,4 +31,4 @@ async def error(ctx: EndpointContext) -> Any:
         f"<h1>Something went wrong</h1><p>Error code: <code>{html.escape(code)}</code></p>"
         f'<p>{text}</p><p><a href="/">Go back home</a></p></body></html>'
     )
-    return AuthResponse(body=page, content_type="text/html; charset=utf-8")
+    return AuthResponse(body=page, content_type="text/html")

@@ -119,7 +119,7 @@ class GetSessionPostBody(WireBody):
 async def get_session_post(ctx: EndpointContext) -> Any:
     """Refresh the session (only with ``session.defer_session_refresh``)."""
     if not ctx.auth.settings.session.defer_session_refresh:
-        raise AuthError(405, ErrorCode.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED)
+        raise AuthError(405, ErrorCode.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED, headers=dict(_NO_STORE))
     return await _current(ctx, allow_refresh=True, defer=False, use_cache=False)
 
 

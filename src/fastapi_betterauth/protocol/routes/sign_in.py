@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from ...errors import AuthError, ErrorCode
 from ...models import User
@@ -20,7 +20,7 @@ class SignInEmailBody(WireBody):
     email: str
     password: str
     callback_url: str | None = Field(None, alias="callbackURL")
-    remember_me: bool | None = Field(None, alias="rememberMe")
+    remember_me: StrictBool | None = Field(None, alias="rememberMe")
 
 
 class SignInResponse(BaseModel):

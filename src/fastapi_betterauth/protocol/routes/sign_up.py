@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from ..._dates import now
 from ...crypto.random import generate_id
@@ -26,7 +26,15 @@ class SignUpEmailBody(WireBody):
     password: str = Field(min_length=1)
     image: str | None = None
     callback_url: str | None = Field(None, alias="callbackURL")
-    remember_me: bool | None = Field(None, alias="rememberMe")
+    remember_me: StrictBool | None = Field(None, alias="rememberMe")
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        # Sign-up checks the format in its body schema (zod ``z.email()``): a VALIDATION_ERROR.
+        if not is_valid_email(value.lower()):
+            raise ValueError("Invalid email address")
+        return value
 
 
 class SignUpResponse(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -14,6 +14,9 @@ from ._shared import UNAUTHORIZED, StatusResponse, WireBody, user_input
 
 class UpdateUserBody(WireBody):
     """Body of ``POST /update-user``: ``name``, ``image`` and additional user fields."""
+
+    body_required: ClassVar[bool] = True
+    wire_type: ClassVar[str] = "record"
 
     name: str | None = Field(None, min_length=0)
     image: str | None = None
