@@ -23,6 +23,7 @@ from .protocol.cookies import CookieConfig
 from .protocol.endpoint import AuthRequest, Endpoint
 from .protocol.hashing import PasswordHashing
 from .protocol.plugin import Plugin
+from .protocol.rate_limit import MemoryRateLimiter
 from .protocol.routes import BASE_ENDPOINTS
 from .settings import AuthSettings
 
@@ -94,6 +95,7 @@ class BetterAuth:
             ),
             hashing=PasswordHashing(password_hasher, workers=self.settings.password_hash_workers),
             plugins=self.plugins,
+            rate_limiter=self._rate_limiter(),
         )
         self.api = API(self)
         self._open = 0
@@ -101,6 +103,12 @@ class BetterAuth:
         from .integration.dependencies import register_instance
 
         register_instance(self)
+
+    def _rate_limiter(self) -> MemoryRateLimiter | None:
+        enabled = self.settings.rate_limit.enabled
+        if enabled is None:
+            enabled = self.settings.environment == "production"
+        return MemoryRateLimiter(self.settings.rate_limit) if enabled else None
 
     @property
     def store(self) -> AuthStore:

@@ -93,6 +93,19 @@ class AdvancedSettings(_Section):
     """``advanced.ipAddress.disableIpTracking``: store ``""`` instead of the client IP."""
 
 
+class RateLimitSettings(_Section):
+    """Request rate limits (Better Auth: ``rateLimit``)."""
+
+    enabled: bool | None = None
+    """``rateLimit.enabled``; by default on in production only, as in Better Auth."""
+    window: int = Field(10, ge=1)
+    """Default window in seconds (``rateLimit.window``)."""
+    max: int = Field(100, ge=1)
+    """Default requests per window (``rateLimit.max``)."""
+    custom_rules: dict[str, dict[str, int] | Literal[False]] = Field(default_factory=dict)
+    """Per-path rules, ``{"/sign-in/email": {"window": 10, "max": 3}, "/ok": False}``; ``/x/*`` prefixes."""
+
+
 class AuthSettings(BaseSettings):
     """Everything about the auth server that is data.
 
@@ -138,6 +151,7 @@ class AuthSettings(BaseSettings):
     session: SessionSettings = SessionSettings()
     email_and_password: EmailPasswordSettings = EmailPasswordSettings()
     advanced: AdvancedSettings = AdvancedSettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
 
     @field_validator("trusted_origins", "previous_secrets", mode="before")
     @classmethod

@@ -66,22 +66,36 @@ def _route_handler(auth: BetterAuth, endpoint: Endpoint) -> Callable[[Request], 
     ctx = auth.context
 
     async def handle(request: Request) -> Response:
+        auth_request = to_auth_request(request, endpoint.path, None)
         try:
+            # Better Auth's order: rate limit, then body parsing, then the endpoint pipeline.
+            limited = await ctx.check_rate_limit(auth_request)
+            if limited is not None:
+                raise limited
             raw = await read_body(request, ctx.settings.max_body_size) if endpoint.method != "GET" else b""
-            body = parse_body(request.headers.get("content-type"), raw, endpoint.media)
+            auth_request.body = parse_body(request.headers.get("content-type"), raw, endpoint.media)
         except AuthError as error:
             return to_starlette_response(error_response(error))
-        result = await dispatch(ctx, endpoint, to_auth_request(request, endpoint.path, body))
-        return to_starlette_response(result)
+        return to_starlette_response(await dispatch(ctx, endpoint, auth_request))
 
     handle.__name__ = endpoint.name
     handle.__doc__ = endpoint.handler.__doc__
     return handle
 
 
-async def _not_found(request: Request) -> Response:
-    # Better Auth answers unknown paths and wrong methods with an empty 404 (no 405, no CORS).
-    return Response(status_code=404)
+def _not_found(auth: BetterAuth) -> Callable[[Request], Awaitable[Response]]:
+    ctx = auth.context
+    prefix = len(auth.settings.base_path)
+
+    async def not_found(request: Request) -> Response:
+        # Better Auth answers unknown paths and wrong methods with an empty 404 (no 405, no CORS);
+        # its rate limiter runs before routing, so these requests count too.
+        limited = await ctx.check_rate_limit(to_auth_request(request, request.url.path[prefix:], None))
+        if limited is not None:
+            return to_starlette_response(error_response(limited))
+        return Response(status_code=404)
+
+    return not_found
 
 
 def create_auth_router(auth: BetterAuth) -> APIRouter:
@@ -106,5 +120,5 @@ def create_auth_router(auth: BetterAuth) -> APIRouter:
             tags=list(endpoint.tags),
             openapi_extra=_openapi_extra(endpoint),
         )
-    router.add_api_route("/{path:path}", _not_found, methods=_ALL_METHODS, include_in_schema=False)
+    router.add_api_route("/{path:path}", _not_found(auth), methods=_ALL_METHODS, include_in_schema=False)
     return router

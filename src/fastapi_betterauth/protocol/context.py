@@ -21,6 +21,7 @@ from .cookies import CookieConfig, parse_cookie_header
 from .endpoint import AuthRequest, SetCookie
 from .hashing import PasswordHashing
 from .origin import origin_of
+from .rate_limit import MemoryRateLimiter
 from .wire import public_row
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class AuthContext:
     cookies: CookieConfig
     hashing: PasswordHashing
     plugins: tuple[Plugin, ...] = ()
+    rate_limiter: MemoryRateLimiter | None = None
 
     def base_origin(self, request: AuthRequest) -> str:
         """Origin of ``base_url``, or of the request when none is configured."""
@@ -62,6 +64,13 @@ class AuthContext:
     def public_session(self, row: Row) -> dict[str, Any]:
         """A session row as Better Auth returns it (including the token)."""
         return public_row(row, self.schema.hidden.get("session", frozenset()))
+
+    async def check_rate_limit(self, request: AuthRequest) -> AuthError | None:
+        """Count the request against its rate limit; the 429 error when it is over."""
+        if self.rate_limiter is None:
+            return None
+        key = self.client_ip(request) or (f"peer:{request.peer}" if request.peer else "no-trusted-ip")
+        return await self.rate_limiter.hit(key, request.path)
 
     def client_ip(self, request: AuthRequest) -> str:
         """Client IP from the configured headers only, ``""`` when not usable (protocol §4).

@@ -46,6 +46,8 @@ class AuthRequest:
     query: Mapping[str, str | list[str]] = field(default_factory=dict)
     body: Any = None
     """Parsed JSON or form body; ``None`` when the request had none."""
+    peer: str | None = None
+    """TCP peer address: only ever used to key rate limits, never stored or trusted as the client IP."""
 
     def header(self, name: str) -> str | None:
         """A header value (names are case-insensitive)."""
