@@ -84,7 +84,6 @@ def ts_server(pg_dsn: str) -> Iterator[str]:
         "DATABASE_URL": pg_dsn,
         "BETTER_AUTH_SECRET": SECRET,
         "BETTER_AUTH_URL": url,
-        "NODE_ENV": "production",
     }
     proc = subprocess.Popen(["node", str(INTEROP / "ts_server.mjs")], cwd=INTEROP, env=env)
     try:
