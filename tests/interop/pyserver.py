@@ -1,0 +1,60 @@
+"""The Python server under test for the interop suites.
+
+Run: ``python -m uvicorn tests.interop.pyserver:app --port N`` with the environment
+
+* ``BETTER_AUTH_SECRET``, ``BETTER_AUTH_URL`` (e.g. ``http://127.0.0.1:N``),
+* ``DATABASE_URL``: a SQLAlchemy async URL (``sqlite+aiosqlite:///…`` or ``postgresql+asyncpg://…``),
+* ``PLUGINS`` (optional): comma-separated plugin factory names exported by ``fastapi_betterauth``
+  (``bearer``, ``jwt``, ``admin``),
+* ``SKIP_CREATE_SCHEMA=1`` (optional): do not create tables (the schema was made by Better Auth's own
+  migration generator, see ts_server.mjs ``MIGRATE=1``),
+* ``AUTH_SETTINGS_JSON`` (optional): extra ``AuthSettings`` fields as JSON, e.g.
+  ``{"session": {"cookie_cache": {"enabled": true}}}`` (the Python twin of ts_server.mjs ``AUTH_OPTIONS_JSON``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+import fastapi_betterauth
+from fastapi_betterauth import AuthSettings, BetterAuth
+
+
+def _plugins() -> list[Any]:
+    plugins = []
+    for name in filter(None, (part.strip() for part in os.environ.get("PLUGINS", "").split(","))):
+        factory = getattr(fastapi_betterauth, name, None)
+        if factory is None:
+            raise RuntimeError(f"fastapi_betterauth has no plugin factory {name!r}")
+        plugins.append(factory())
+    return plugins
+
+
+auth = BetterAuth(
+    AuthSettings(
+        secret=os.environ["BETTER_AUTH_SECRET"],
+        base_url=os.environ["BETTER_AUTH_URL"],
+        trusted_origins=["http://localhost:3000"],
+        **json.loads(os.environ.get("AUTH_SETTINGS_JSON") or "{}"),
+    ),
+    database=os.environ["DATABASE_URL"],
+    plugins=_plugins(),
+)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+    async with auth.lifespan(app) as state:
+        if os.environ.get("SKIP_CREATE_SCHEMA") != "1":
+            await auth.create_schema()
+        yield state
+
+
+app = FastAPI(lifespan=lifespan)
+app.include_router(auth.router)

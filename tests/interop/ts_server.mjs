@@ -1,0 +1,134 @@
+// A real Better Auth 1.7.24 server (the reference implementation) for the interop tests.
+//
+//   PORT=3050 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/db BETTER_AUTH_SECRET=... \
+//   (or DATABASE_URL=sqlite:///abs/path.db, with the optional dependency better-sqlite3)
+//   BETTER_AUTH_URL=http://127.0.0.1:3050 [PLUGINS=bearer,jwt,admin] [MIGRATE=1] [AUTH_OPTIONS_JSON={...}] \
+//   node ts_server.mjs
+//
+// * It never creates tables unless MIGRATE=1, in which case Better Auth's own migration generator
+//   (`getMigrations` from better-auth/db/migration) creates them before the server listens.
+// * The origin check and the CSRF check stay ON: NODE_ENV=test / TEST would turn them off, so they are
+//   removed from the environment before Better Auth is loaded. NODE_ENV is left unset (neither production nor
+//   development: no rate limiter, no 127.0.0.1 IP fallback), as in the protocol observations. TS_NODE_ENV may
+//   set it explicitly (e.g. "production").
+// * Prints `READY <origin>` on stdout once it accepts connections.
+import http from "node:http";
+
+if (process.env.TS_NODE_ENV) process.env.NODE_ENV = process.env.TS_NODE_ENV;
+else delete process.env.NODE_ENV;
+delete process.env.TEST;
+process.env.BETTER_AUTH_TELEMETRY = "0";
+
+const required = (name) => {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`ts_server: ${name} is required`);
+    process.exit(2);
+  }
+  return value;
+};
+
+const port = Number(required("PORT"));
+const host = process.env.HOST || "127.0.0.1";
+const databaseUrl = required("DATABASE_URL");
+const secret = required("BETTER_AUTH_SECRET");
+const baseURL = required("BETTER_AUTH_URL");
+const pluginNames = (process.env.PLUGINS || "")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+
+// Loaded only now, after the environment is settled (Better Auth reads NODE_ENV when its modules load).
+const { default: pg } = await import("pg");
+const { betterAuth } = await import("better-auth");
+const { toNodeHandler } = await import("better-auth/node");
+const { getMigrations } = await import("better-auth/db/migration");
+
+const pluginFactories = {
+  bearer: async () => (await import("better-auth/plugins/bearer")).bearer(),
+  jwt: async () => (await import("better-auth/plugins/jwt")).jwt(),
+  admin: async () => (await import("better-auth/plugins/admin")).admin(),
+};
+const plugins = [];
+for (const name of pluginNames) {
+  if (!(name in pluginFactories)) {
+    console.error(`ts_server: unknown plugin ${name} (known: ${Object.keys(pluginFactories).join(", ")})`);
+    process.exit(2);
+  }
+  plugins.push(await pluginFactories[name]());
+}
+
+// DATABASE_URL: postgresql://… (pg Pool) or sqlite:///<absolute path> (better-sqlite3, an optional dependency).
+let database;
+let closeDatabase;
+if (databaseUrl.startsWith("sqlite:")) {
+  const path = databaseUrl.replace(/^sqlite:\/\//, "");
+  let Database;
+  try {
+    ({ default: Database } = await import("better-sqlite3"));
+  } catch (err) {
+    console.error(`ts_server: better-sqlite3 is not available (${err.message})`);
+    process.exit(3);
+  }
+  database = new Database(path, { timeout: 10000 });
+  closeDatabase = async () => database.close();
+} else {
+  database = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+  closeDatabase = () => database.end();
+}
+const options = {
+  database,
+  secret,
+  baseURL,
+  emailAndPassword: { enabled: true },
+  trustedOrigins: ["http://localhost:3000"],
+  telemetry: { enabled: false },
+  plugins,
+};
+// MAIL_LOG=<file>: verification and password-reset mails are appended to that file as JSON lines
+// {"kind": "verification" | "reset-password", "email", "url", "token"} (instead of being sent).
+if (process.env.MAIL_LOG) {
+  const { appendFileSync } = await import("node:fs");
+  const log = (kind) => async ({ user, url, token }) => {
+    appendFileSync(process.env.MAIL_LOG, JSON.stringify({ kind, email: user.email, url, token }) + "\n");
+  };
+  options.emailAndPassword.sendResetPassword = log("reset-password");
+  options.emailVerification = { sendVerificationEmail: log("verification") };
+}
+
+// AUTH_OPTIONS_JSON: extra betterAuth options, deep-merged (e.g. {"session":{"cookieCache":{"enabled":true}}}).
+const isObject = (v) => v && typeof v === "object" && !Array.isArray(v);
+const deepMerge = (base, extra) => {
+  for (const [k, v] of Object.entries(extra)) base[k] = isObject(v) && isObject(base[k]) ? deepMerge({ ...base[k] }, v) : v;
+  return base;
+};
+if (process.env.AUTH_OPTIONS_JSON) deepMerge(options, JSON.parse(process.env.AUTH_OPTIONS_JSON));
+const auth = betterAuth(options);
+
+if (process.env.MIGRATE === "1") {
+  const { toBeCreated, toBeAdded, runMigrations } = await getMigrations(options);
+  await runMigrations();
+  console.error(
+    `ts_server: migrated (created ${toBeCreated.map((t) => t.table).join(", ") || "nothing"}; ` +
+      `added columns to ${toBeAdded.map((t) => t.table).join(", ") || "nothing"})`,
+  );
+}
+
+const handler = toNodeHandler(auth);
+const server = http.createServer((req, res) => {
+  if (req.url && req.url.startsWith("/api/auth")) return handler(req, res);
+  res.statusCode = 404;
+  res.end();
+});
+
+const shutdown = () => {
+  server.close();
+  Promise.resolve(closeDatabase()).finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+};
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);
+
+server.listen(port, host, () => {
+  console.log(`READY http://${host}:${port} plugins=${pluginNames.join(",") || "none"}`);
+});
