@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
@@ -161,7 +161,11 @@ def test_session_cookie_accepted_by_the_other_server(shared: tuple[Server, Serve
     raw_cookie = f"{SESSION_COOKIE}={unquote(cookie.split('=', 1)[1])}"
     assert session_json(other, raw_cookie) == at_issuer
     # a tampered signature is treated as no cookie by both
-    tampered = cookie[:-4] + ("A" if cookie[-4] != "A" else "B") + cookie[-3:]
+    # (a character in the middle of the base64 signature: the last one before "=" carries unused bits, which
+    # atob ignores, so changing it may not change the signature at all)
+    value, _, signature = unquote(cookie.split("=", 1)[1]).rpartition(".")
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    tampered = f"{SESSION_COOKIE}={quote(f'{value}.{flipped}', safe='')}"
     for server in (issuer, other):
         response = get(server, "/get-session", tampered)
         assert response.status_code == 200 and response.json() is None, (server.name, response.text)
