@@ -60,9 +60,6 @@ async def _session_or_none(request: Request, auth: BetterAuth) -> SessionAndUser
     )
 
 
-AuthDep = Annotated["BetterAuth", Depends(get_auth)]
-
-
 async def optional_session(request: Request, auth: Any = Depends(get_auth)) -> SessionAndUser | None:
     """The current session and user, or ``None`` when the caller is anonymous."""
     return await _session_or_none(request, auth)

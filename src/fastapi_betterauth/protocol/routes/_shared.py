@@ -79,17 +79,12 @@ async def start_session(ctx: EndpointContext, user: Row, *, remember: bool) -> R
     in a browser that carries ``dont_remember`` expires that marker.
     """
     settings = ctx.auth.settings.session
-    try:
-        session = await ctx.store.create_session(
-            user["id"],
-            expires_in=settings.expires_in if remember else 86400,
-            ip_address=ctx.auth.client_ip(ctx.request),
-            user_agent=ctx.request.header("user-agent") or "",
-        )
-    except AuthError:
-        raise
-    except Exception as exc:  # pragma: no cover - database failure
-        raise AuthError(400, ErrorCode.FAILED_TO_CREATE_SESSION) from exc
+    session = await ctx.store.create_session(
+        user["id"],
+        expires_in=settings.expires_in if remember else 86400,
+        ip_address=ctx.auth.client_ip(ctx.request),
+        user_agent=ctx.request.header("user-agent") or "",
+    )
     ctx.set_session_cookie(session, user, remember=remember)
     if remember and ctx.auth.cookies.dont_remember in ctx.cookies:
         ctx.set_cookie(ctx.auth.cookies.expire(ctx.auth.cookies.dont_remember))
