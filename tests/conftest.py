@@ -85,12 +85,23 @@ async def make_client(backend: Callable[[], Any]) -> AsyncIterator[Callable[...,
     async with AsyncExitStack() as stack:
 
         async def make(
-            plugins: Any = (), hasher: Any = None, app: Callable[[BetterAuth], FastAPI] | None = None, **overrides: Any
+            plugins: Any = (),
+            hasher: Any = None,
+            app: Callable[[BetterAuth], FastAPI] | None = None,
+            auth_options: dict[str, Any] | None = None,
+            **overrides: Any,
         ) -> Any:
-            """``app``: a factory building the app around the new ``auth`` (default: router only)."""
+            """``app``: a factory building the app around the new ``auth`` (default: router only).
+
+            ``auth_options``: extra ``BetterAuth(...)`` arguments (``email_sender``, ``hooks``...).
+            """
             adapter = backend()
             auth = BetterAuth(
-                make_settings(**overrides), adapter=adapter, plugins=plugins, password_hasher=hasher or FastTestHasher()
+                make_settings(**overrides),
+                adapter=adapter,
+                plugins=plugins,
+                password_hasher=hasher or FastTestHasher(),
+                **(auth_options or {}),
             )
             await auth.create_schema()
             if app is None:

@@ -25,7 +25,7 @@ SESSION = {
     "createdAt": datetime(2026, 11, 22, tzinfo=UTC),
     "updatedAt": datetime(2026, 11, 22, tzinfo=UTC),
 }
-USER = {"id": "u1", "name": "Zoë \"Z\" ✓", "email": "z@example.com", "emailVerified": False, "image": None}
+USER = {"id": "u1", "name": 'Zoë "Z" ✓', "email": "z@example.com", "emailVerified": False, "image": None}
 
 
 def _decode(value: str, **kw: Any) -> Any:

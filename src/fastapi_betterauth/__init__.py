@@ -22,7 +22,19 @@ from .db.memory import MemoryAdapter
 from .db.schema import FieldSpec, TableSpec
 from .db.sqlalchemy import SQLAlchemyAdapter, create_engine
 from .db.store import AuthStore
+from .email import (
+    ConsoleEmailSender,
+    EmailMessage,
+    EmailSender,
+    EmailTemplates,
+    FileOutboxSender,
+    Mailer,
+    SMTPEmailSender,
+    SMTPSettings,
+    read_outbox,
+)
 from .errors import AuthError, ConfigurationError, ErrorCode
+from .hooks import AuthHooks
 from .integration import (
     CurrentSession,
     CurrentUser,
@@ -35,8 +47,18 @@ from .integration import (
     optional_user,
 )
 from .models import Account, Session, SessionAndUser, User
+from .password_policy import PasswordPolicy, password_complexity
 from .protocol.plugin import Plugin
-from .settings import AdvancedSettings, AuthSettings, EmailPasswordSettings, SessionSettings
+from .settings import (
+    AdvancedSettings,
+    AuthSettings,
+    ChangeEmailSettings,
+    DeleteUserSettings,
+    EmailPasswordSettings,
+    EmailVerificationSettings,
+    SessionSettings,
+    UserSettings,
+)
 
 __all__ = [
     "Account",
@@ -44,19 +66,32 @@ __all__ = [
     "AdvancedSettings",
     "Argon2Hasher",
     "AuthError",
+    "AuthHooks",
     "AuthSettings",
     "AuthStore",
     "BetterAuth",
+    "ChangeEmailSettings",
     "ConfigurationError",
+    "ConsoleEmailSender",
     "CurrentSession",
     "CurrentUser",
+    "DeleteUserSettings",
+    "EmailMessage",
     "EmailPasswordSettings",
+    "EmailSender",
+    "EmailTemplates",
+    "EmailVerificationSettings",
     "ErrorCode",
     "FieldSpec",
+    "FileOutboxSender",
+    "Mailer",
     "MemoryAdapter",
     "OptionalUser",
     "PasswordHasher",
+    "PasswordPolicy",
     "Plugin",
+    "SMTPEmailSender",
+    "SMTPSettings",
     "SQLAlchemyAdapter",
     "ScryptHasher",
     "Session",
@@ -66,6 +101,7 @@ __all__ = [
     "TableSpec",
     "UniqueViolationError",
     "User",
+    "UserSettings",
     "Where",
     "__version__",
     "create_auth_router",
@@ -75,4 +111,6 @@ __all__ = [
     "get_auth",
     "optional_session",
     "optional_user",
+    "password_complexity",
+    "read_outbox",
 ]

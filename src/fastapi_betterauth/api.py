@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from .errors import AuthError, ErrorCode
 from .protocol.dispatch import dispatch
@@ -41,9 +42,10 @@ class API:
             body: Any = None,
             query: Mapping[str, str | list[str]] | None = None,
             headers: Mapping[str, str] | None = None,
+            params: Mapping[str, str] | None = None,
             as_response: bool = False,
         ) -> Any:
-            response = await self.call(endpoint, body=body, query=query, headers=headers)
+            response = await self.call(endpoint, body=body, query=query, headers=headers, params=params)
             if as_response:
                 return response
             if response.status >= 400:
@@ -67,16 +69,21 @@ class API:
         body: Any = None,
         query: Mapping[str, str | list[str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
     ) -> AuthResponse:
         """Run ``endpoint`` as if it were requested over HTTP; return the full answer."""
         ctx = self._auth.context
         base = ctx.settings.base_url or "http://localhost"
+        path = endpoint.path
+        for key, value in (params or {}).items():
+            path = path.replace("{" + key + "}", quote(value, safe=""))
         request = AuthRequest(
             method=endpoint.method,
             path=endpoint.path,
-            url=base + ctx.settings.base_path + endpoint.path,
+            url=base + ctx.settings.base_path + path,
             headers={k.lower(): v for k, v in (headers or {}).items()},
             query=dict(query or {}),
             body=body,
+            params=dict(params or {}),
         )
         return await dispatch(ctx, endpoint, request)

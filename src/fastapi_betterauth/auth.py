@@ -17,7 +17,10 @@ from .crypto.passwords import PasswordHasher
 from .db.adapter import Adapter, Row
 from .db.schema import CORE_SCHEMA, SchemaView, merge_schema
 from .db.store import AuthStore
+from .email import EmailSender, EmailTemplates, Mailer
 from .errors import AuthError, ConfigurationError
+from .hooks import AuthHooks
+from .password_policy import PasswordPolicy
 from .protocol.context import AuthContext, EndpointContext
 from .protocol.cookies import CookieConfig
 from .protocol.endpoint import AuthRequest, Endpoint
@@ -41,6 +44,12 @@ class BetterAuth:
         adapter: any :class:`~fastapi_betterauth.db.adapter.Adapter` (e.g. ``MemoryAdapter()``).
         plugins: plugin values such as ``bearer()``.
         password_hasher: ``ScryptHasher()`` (default, Better Auth's format) or ``Argon2Hasher()``.
+        email_sender: where verification, reset and deletion mails go (``ConsoleEmailSender()``,
+            ``FileOutboxSender(path)``, ``SMTPEmailSender(...)`` or your own); without one, an
+            ``smtp`` section in the settings is used, and without that those flows are disabled.
+        email_templates: subjects and bodies of those mails.
+        hooks: application callbacks such as ``before_delete_user``.
+        password_policy: extra rules for new passwords, e.g. ``password_complexity()``.
     """
 
     def __init__(
@@ -51,6 +60,10 @@ class BetterAuth:
         adapter: Adapter | None = None,
         plugins: Sequence[Plugin] = (),
         password_hasher: PasswordHasher | None = None,
+        email_sender: EmailSender | None = None,
+        email_templates: EmailTemplates | None = None,
+        hooks: AuthHooks | None = None,
+        password_policy: PasswordPolicy | None = None,
     ) -> None:
         self.settings = settings if settings is not None else AuthSettings()
         secret = self.settings.secret_value()  # fails fast on a weak production secret
@@ -96,6 +109,12 @@ class BetterAuth:
             hashing=PasswordHashing(password_hasher, workers=self.settings.password_hash_workers),
             plugins=self.plugins,
             rate_limiter=self._rate_limiter(),
+            mailer=Mailer(
+                email_sender if email_sender is not None else self._smtp_sender(),
+                email_templates or EmailTemplates(app_name=self.settings.app_name),
+            ),
+            hooks=hooks or AuthHooks(),
+            password_policy=password_policy,
         )
         self.api = API(self)
         self._open = 0
@@ -109,6 +128,18 @@ class BetterAuth:
         if enabled is None:
             enabled = self.settings.environment == "production"
         return MemoryRateLimiter(self.settings.rate_limit) if enabled else None
+
+    def _smtp_sender(self) -> EmailSender | None:
+        if self.settings.smtp is None:
+            return None
+        from .email.smtp import SMTPEmailSender
+
+        return SMTPEmailSender(self.settings.smtp)
+
+    @property
+    def mailer(self) -> Mailer:
+        """Outgoing auth mail; ``await auth.mailer.flush()`` waits for pending deliveries."""
+        return self.context.mailer
 
     @property
     def store(self) -> AuthStore:
@@ -186,6 +217,7 @@ class BetterAuth:
         return await EndpointContext(auth=self.context, request=request).get_session()
 
     async def close(self) -> None:
-        """Release database connections and hashing threads."""
+        """Deliver pending mail, then release database connections and hashing threads."""
+        await self.context.mailer.aclose()
         self.context.hashing.close()
         await self.adapter.close()

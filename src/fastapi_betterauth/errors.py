@@ -84,6 +84,8 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     BAD_REQUEST = "BAD_REQUEST"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    # this library's own (opt-in password policy)
+    PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
 
 
 ERROR_MESSAGES: dict[ErrorCode, str] = {
@@ -150,6 +152,7 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
     ErrorCode.BAD_REQUEST: "Bad Request",
     ErrorCode.PAYLOAD_TOO_LARGE: "Request body is too large",
+    ErrorCode.PASSWORD_TOO_WEAK: "Password is too weak",
 }
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .email.smtp import SMTPSettings
 from .errors import ConfigurationError
 
 logger = logging.getLogger("fastapi_betterauth")
@@ -74,6 +75,52 @@ class EmailPasswordSettings(_Section):
     """``emailAndPassword.revokeSessionsOnPasswordReset``."""
     reset_password_token_expires_in: int = Field(3600, ge=1)
     """``emailAndPassword.resetPasswordTokenExpiresIn``."""
+    password_reset: bool = True
+    """Serve ``request-password-reset`` when an email sender is configured (Better Auth: ``sendResetPassword``)."""
+
+
+class EmailVerificationSettings(_Section):
+    """Email verification (Better Auth: ``emailVerification``); mails need an email sender."""
+
+    enabled: bool = True
+    """Send verification mails when an email sender is configured (``sendVerificationEmail``)."""
+    send_on_sign_up: bool | None = None
+    """Mail a verification link on sign-up; by default iff ``require_email_verification`` (``sendOnSignUp``)."""
+    send_on_sign_in: bool = False
+    """Mail a new link when an unverified user is refused sign-in (``sendOnSignIn``)."""
+    auto_sign_in_after_verification: bool = False
+    """Verifying the email signs the user in (``autoSignInAfterVerification``)."""
+    expires_in: int = Field(3600, ge=1)
+    """Lifetime of verification links in seconds (``expiresIn``)."""
+
+
+class ChangeEmailSettings(_Section):
+    """``user.changeEmail``."""
+
+    enabled: bool = False
+    """Serve ``change-email`` (``user.changeEmail.enabled``)."""
+    update_email_without_verification: bool = False
+    """Unverified users change their email at once (``updateEmailWithoutVerification``)."""
+    send_confirmation_to_current_email: bool = False
+    """Verified users first confirm from the current address (``sendChangeEmailConfirmation``)."""
+
+
+class DeleteUserSettings(_Section):
+    """``user.deleteUser``."""
+
+    enabled: bool = False
+    """Serve ``delete-user`` (``user.deleteUser.enabled``)."""
+    send_verification_email: bool = False
+    """Confirm deletion by an emailed link (``sendDeleteAccountVerification``)."""
+    delete_token_expires_in: int = Field(86400, ge=1)
+    """Lifetime of the deletion link in seconds (``deleteTokenExpiresIn``)."""
+
+
+class UserSettings(_Section):
+    """Self-service account changes (Better Auth: ``user``)."""
+
+    change_email: ChangeEmailSettings = ChangeEmailSettings()
+    delete_user: DeleteUserSettings = DeleteUserSettings()
 
 
 class AdvancedSettings(_Section):
@@ -148,8 +195,14 @@ class AuthSettings(BaseSettings):
     """Largest accepted request body in bytes; larger ones get 413 (Better Auth has no limit)."""
     password_hash_workers: int = Field(4, ge=1, le=64)
     """Threads that hash passwords, so sign-ins never block the event loop."""
+    app_name: str = "Better Auth"
+    """Shown in emails (Better Auth: ``appName``)."""
     session: SessionSettings = SessionSettings()
     email_and_password: EmailPasswordSettings = EmailPasswordSettings()
+    email_verification: EmailVerificationSettings = EmailVerificationSettings()
+    user: UserSettings = UserSettings()
+    smtp: SMTPSettings | None = None
+    """SMTP delivery (env ``BETTER_AUTH_SMTP__HOST`` etc.); used when no ``email_sender`` is passed."""
     advanced: AdvancedSettings = AdvancedSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()
 

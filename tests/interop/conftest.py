@@ -246,8 +246,8 @@ def start_ts_server(node: str, node_modules: Path, servers: list[Server], tmp_pa
 
 @pytest.fixture
 def start_py_server(servers: list[Server], tmp_path: Path) -> Callable[..., Server]:
-    """``start_py_server(database_url, plugins="", create_schema=True, secret=SECRET, settings=None)``: pyserver.py
-    under uvicorn; ``settings`` are extra ``AuthSettings`` fields."""
+    """``start_py_server(database_url, plugins="", create_schema=True, secret=SECRET, settings=None, mail_log=None)``:
+    pyserver.py under uvicorn; ``settings`` are extra ``AuthSettings`` fields; ``mail_log`` an outbox file."""
 
     def start(
         database_url: str,
@@ -256,6 +256,7 @@ def start_py_server(servers: list[Server], tmp_path: Path) -> Callable[..., Serv
         create_schema: bool = True,
         secret: str = SECRET,
         settings: Any = None,
+        mail_log: Path | None = None,
     ) -> Server:
         try:
             import fastapi_betterauth
@@ -274,6 +275,8 @@ def start_py_server(servers: list[Server], tmp_path: Path) -> Callable[..., Serv
             env["SKIP_CREATE_SCHEMA"] = "1"
         if settings:
             env["AUTH_SETTINGS_JSON"] = json.dumps(settings)
+        if mail_log is not None:
+            env["MAIL_LOG"] = str(mail_log)
         args = [
             sys.executable,
             "-m",

@@ -10,6 +10,8 @@ Run: ``python -m uvicorn tests.interop.pyserver:app --port N`` with the environm
   migration generator, see ts_server.mjs ``MIGRATE=1``),
 * ``AUTH_SETTINGS_JSON`` (optional): extra ``AuthSettings`` fields as JSON, e.g.
   ``{"session": {"cookie_cache": {"enabled": true}}}`` (the Python twin of ts_server.mjs ``AUTH_OPTIONS_JSON``).
+* ``MAIL_LOG`` (optional): mails go to this JSON-lines outbox (``FileOutboxSender``: kind, to, url, token),
+  which enables verification, password reset and the other mailed flows, as ts_server.mjs ``MAIL_LOG`` does.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from fastapi import FastAPI
 
 import fastapi_betterauth
-from fastapi_betterauth import AuthSettings, BetterAuth
+from fastapi_betterauth import AuthSettings, BetterAuth, FileOutboxSender
 
 
 def _plugins() -> list[Any]:
@@ -45,6 +47,7 @@ auth = BetterAuth(
     ),
     database=os.environ["DATABASE_URL"],
     plugins=_plugins(),
+    email_sender=FileOutboxSender(os.environ["MAIL_LOG"]) if os.environ.get("MAIL_LOG") else None,
 )
 
 

@@ -96,6 +96,7 @@ class Profile:
     py_settings: dict[str, Any]
     node_env: str = ""  # NODE_ENV of the TS server; the Python twin is in py_settings["environment"]
     base_url: str = ""  # BETTER_AUTH_URL of both servers instead of their own http://127.0.0.1:<port>
+    mail: bool = False  # both servers get a MAIL_LOG outbox, which switches the mailed flows on
 
 
 PROFILES = {
@@ -116,6 +117,11 @@ PROFILES = {
     ),
     "production": Profile({}, {"environment": "production"}, node_env="production"),
     "https-base-url": Profile({}, {}, base_url="https://auth.example.test"),
+    "mail": Profile(
+        {"user": {"changeEmail": {"enabled": True}, "deleteUser": {"enabled": True}}},
+        {"user": {"change_email": {"enabled": True}, "delete_user": {"enabled": True}}},
+        mail=True,
+    ),
 }
 # pair name -> (Python's database backend, plugins, profile); the TS server always runs on PostgreSQL.
 PAIRS = {
@@ -201,6 +207,8 @@ def _start_pair(pair_name: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             AUTH_OPTIONS_JSON=json.dumps(profile.ts_options),
             TS_NODE_ENV=profile.node_env,
         )
+        if profile.mail:
+            env["MAIL_LOG"] = str(log_dir / "ts-mail.jsonl")
         ts = _start(started, "ts", [node, "ts_server.mjs"], env, log_dir, port, INTEROP_DIR)
         port = free_port()
         if SELF_CHECK:  # the "python" side is a second Better Auth server: every case must then be equal
@@ -219,6 +227,8 @@ def _start_pair(pair_name: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 PLUGINS=plugins,
                 AUTH_SETTINGS_JSON=json.dumps(profile.py_settings),
             )
+            if profile.mail:
+                env["MAIL_LOG"] = str(log_dir / "py-mail.jsonl")
             args = ["-m", "uvicorn", "tests.interop.pyserver:app", "--host", "127.0.0.1", "--port", str(port)]
             py = _start(started, "py", [sys.executable, *args, "--log-level", "warning"], env, log_dir, port, REPO_ROOT)
         yield Pair(ts=ts, py=py, plugins=plugins, profile=profile_name, databases={"ts": ts_dsn, "py": py_db})
@@ -665,6 +675,105 @@ def verify_password_cases(h: Http) -> list[httpx.Response]:
         h.post("/verify-password", {"password": PASSWORD}, cookie=cookie),
         h.post("/verify-password", {"password": "wrong password"}, cookie=cookie),
         h.post("/verify-password", {}, cookie=cookie),
+    ]
+
+
+@case
+def change_password_cases(h: Http) -> list[httpx.Response]:
+    cookie = h.sign_up("changepw@example.com")
+    new = "a brand new password"
+    responses = [
+        h.post("/change-password", {"currentPassword": "wrong password", "newPassword": new}, cookie=cookie),
+        h.post("/change-password", {"currentPassword": PASSWORD, "newPassword": "short"}, cookie=cookie),
+        h.post("/change-password", {"currentPassword": PASSWORD, "newPassword": "x" * 129}, cookie=cookie),
+        h.post("/change-password", {"newPassword": new}, cookie=cookie),
+        h.post(
+            "/change-password",
+            {"currentPassword": PASSWORD, "newPassword": new, "revokeOtherSessions": 1},
+            cookie=cookie,
+        ),
+        h.post("/change-password", {"currentPassword": PASSWORD, "newPassword": new}, cookie=cookie),
+        h.post("/sign-in/email", {"email": "changepw@example.com", "password": new}),
+    ]
+    second = h.post(
+        "/change-password",
+        {"currentPassword": new, "newPassword": PASSWORD, "revokeOtherSessions": True},
+        cookie=cookie,
+    )
+    responses.append(second)
+    responses.append(h.get("/get-session", cookie=cookie))
+    new_cookie = cookie_of(second) if second.status_code == 200 else None
+    responses.append(h.get("/get-session", cookie=new_cookie))
+    return responses
+
+
+@case
+def accounts_cases(h: Http) -> list[httpx.Response]:
+    cookie = h.sign_up("accounts@example.com")
+    return [
+        h.get("/list-accounts"),
+        h.get("/list-accounts", cookie=cookie),
+        h.post("/unlink-account", {"accountId": "nope"}, cookie=cookie),
+        h.post("/unlink-account", {}, cookie=cookie),
+    ]
+
+
+@case
+def features_not_configured(h: Http) -> list[httpx.Response]:
+    cookie = h.sign_up("features@example.com")
+    return [
+        h.post("/change-password", {"currentPassword": PASSWORD, "newPassword": "new password 123"}),
+        h.post("/request-password-reset", {"email": "features@example.com"}),
+        h.post("/request-password-reset", {"email": "features@example.com", "redirectTo": "https://evil.com"}),
+        h.post("/send-verification-email", {"email": "features@example.com"}),
+        h.post("/send-verification-email", {"email": "features@example.com"}, cookie=cookie),
+        h.get("/verify-email"),
+        h.get("/verify-email", params={"token": "not-a-jwt"}),
+        h.get("/verify-email", params={"token": "not-a-jwt", "callbackURL": "/done?a=1"}),
+        h.get("/verify-email", params={"token": "not-a-jwt", "callbackURL": "https://evil.com"}),
+        h.get("/reset-password/sometoken"),
+        h.get("/reset-password/sometoken", params={"callbackURL": "/reset"}),
+        h.get("/reset-password/sometoken", params={"callbackURL": ""}),
+        h.get("/reset-password/sometoken", params={"callbackURL": "https://evil.com"}),
+        h.post("/reset-password", {"newPassword": "whatever new pw", "token": "nope"}),
+        h.post("/reset-password", {"newPassword": "whatever new pw"}),
+        h.post("/reset-password", {"newPassword": "short", "token": "nope"}),
+        h.post("/delete-user", {}),
+        h.post("/delete-user", {}, cookie=cookie),
+        h.get("/delete-user/callback", params={"token": "x"}),
+        h.post("/change-email", {"newEmail": "new@example.com"}, cookie=cookie),
+        h.post("/set-password", {"newPassword": "whatever new pw"}, cookie=cookie),
+        h.post("/forget-password", {"email": "features@example.com"}),
+    ]
+
+
+@profile_case("mail")
+def mailed_flows(h: Http) -> list[httpx.Response]:
+    cookie = h.sign_up("mail@example.com")
+    other = h.sign_up("taken@example.com")
+    return [
+        h.post("/request-password-reset", {"email": "mail@example.com", "redirectTo": "/reset"}),
+        h.post("/request-password-reset", {"email": "nobody@example.com"}),
+        h.post("/request-password-reset", {"email": "not-an-email"}),
+        h.post("/request-password-reset", {"email": "mail@example.com", "redirectTo": "https://evil.com"}),
+        h.post("/send-verification-email", {"email": "nobody@example.com"}),
+        h.post("/send-verification-email", {"email": "mail@example.com", "callbackURL": "/v"}),
+        h.post("/send-verification-email", {"email": "other@example.com"}, cookie=cookie),
+        h.post("/send-verification-email", {"email": "MAIL@example.com"}, cookie=cookie),
+        h.post("/send-verification-email", {"email": "mail@example.com", "callbackURL": "https://evil.com"}),
+        h.post("/change-email", {"newEmail": "MAIL@example.com"}, cookie=cookie),
+        h.post("/change-email", {"newEmail": "not-an-email"}, cookie=cookie),
+        h.post("/change-email", {"newEmail": "taken@example.com"}, cookie=cookie),
+        h.post("/change-email", {"newEmail": "fresh@example.com", "callbackURL": "/changed"}, cookie=cookie),
+        h.post("/change-email", {"newEmail": "fresh@example.com", "callbackURL": "https://evil.com"}, cookie=cookie),
+        h.get("/delete-user/callback", params={"token": "nope"}, cookie=other),
+        h.get("/delete-user/callback", params={"token": "nope", "callbackURL": "https://evil.com"}, cookie=other),
+        h.post("/delete-user", {"token": "nope"}, cookie=other),
+        h.post("/delete-user", {"password": "wrong password"}, cookie=other),
+        h.post("/delete-user", {"password": PASSWORD}, cookie=other),
+        h.get("/get-session", cookie=other),
+        h.post("/delete-user", {}, cookie=cookie),
+        h.get("/get-session", cookie=cookie),
     ]
 
 

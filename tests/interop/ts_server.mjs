@@ -85,15 +85,17 @@ const options = {
   telemetry: { enabled: false },
   plugins,
 };
-// MAIL_LOG=<file>: verification and password-reset mails are appended to that file as JSON lines
-// {"kind": "verification" | "reset-password", "email", "url", "token"} (instead of being sent).
+// MAIL_LOG=<file>: mails are appended to that file as JSON lines (instead of being sent):
+// {"kind": "verification" | "reset-password" | "delete-account", "email", "to", "url", "token"}.
+// AUTH_OPTIONS_JSON {"user":{"changeEmail":{"enabled":true}}} etc. switches the account flows on.
+let mailLog = null;
 if (process.env.MAIL_LOG) {
   const { appendFileSync } = await import("node:fs");
-  const log = (kind) => async ({ user, url, token }) => {
-    appendFileSync(process.env.MAIL_LOG, JSON.stringify({ kind, email: user.email, url, token }) + "\n");
+  mailLog = (kind) => async ({ user, url, token, newEmail }) => {
+    appendFileSync(process.env.MAIL_LOG, JSON.stringify({ kind, email: user.email, to: user.email, url, token, newEmail }) + "\n");
   };
-  options.emailAndPassword.sendResetPassword = log("reset-password");
-  options.emailVerification = { sendVerificationEmail: log("verification") };
+  options.emailAndPassword.sendResetPassword = mailLog("reset-password");
+  options.emailVerification = { sendVerificationEmail: mailLog("verification") };
 }
 
 // AUTH_OPTIONS_JSON: extra betterAuth options, deep-merged (e.g. {"session":{"cookieCache":{"enabled":true}}}).
@@ -103,6 +105,11 @@ const deepMerge = (base, extra) => {
   return base;
 };
 if (process.env.AUTH_OPTIONS_JSON) deepMerge(options, JSON.parse(process.env.AUTH_OPTIONS_JSON));
+// Callbacks cannot travel in JSON: `true` in these places means "log to MAIL_LOG".
+if (mailLog && options.user?.deleteUser?.sendDeleteAccountVerification === true)
+  options.user.deleteUser.sendDeleteAccountVerification = mailLog("delete-account");
+if (mailLog && options.user?.changeEmail?.sendChangeEmailConfirmation === true)
+  options.user.changeEmail.sendChangeEmailConfirmation = mailLog("change-email-confirmation");
 const auth = betterAuth(options);
 
 if (process.env.MIGRATE === "1") {

@@ -8,7 +8,7 @@ written here reads back identically from either server.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from .._dates import now
@@ -23,6 +23,7 @@ class AuthStore:
 
     def __init__(self, adapter: Adapter) -> None:
         self.adapter = adapter
+        self._last_purge: datetime | None = None
 
     # -- users ---------------------------------------------------------------------------------
 
@@ -78,9 +79,15 @@ class AuthStore:
             [Where("userId", user_id), Where("providerId", CREDENTIAL_PROVIDER), Where("accountId", user_id)],
         )
 
-    async def update_password(self, account_id: str, password_hash: str) -> None:
+    async def delete_account(self, account_id: str) -> None:
+        """Delete one account row."""
+        await self.adapter.delete("account", [Where("id", account_id)])
+
+    async def update_password(self, account_id: str, password_hash: str, *, adapter: Adapter | None = None) -> None:
         """Replace the stored hash of an account."""
-        await self.adapter.update("account", [Where("id", account_id)], {"password": password_hash, "updatedAt": now()})
+        await (adapter or self.adapter).update(
+            "account", [Where("id", account_id)], {"password": password_hash, "updatedAt": now()}
+        )
 
     # -- sessions ------------------------------------------------------------------------------
 
@@ -166,11 +173,58 @@ class AuthStore:
             },
         )
 
-    async def consume_verification(self, identifier: str) -> Row | None:
+    async def find_verification(self, identifier: str) -> Row | None:
+        """The newest row for ``identifier``, expired or not (Better Auth ``findVerificationValue``).
+
+        Expired rows of any identifier are purged on the way, at most once a minute.
+        """
+        await self._purge_expired_verifications()
+        rows = await self.adapter.find_many(
+            "verification", [Where("identifier", identifier)], sort_by=SortBy("createdAt", "desc"), limit=1
+        )
+        return rows[0] if rows else None
+
+    async def consume_verification(self, identifier: str, *, adapter: Adapter | None = None) -> Row | None:
         """Atomically take the newest unexpired row for ``identifier`` (single use)."""
-        return await self.adapter.consume_one(
+        return await (adapter or self.adapter).consume_one(
             "verification", [Where("identifier", identifier), Where("expiresAt", now(), "gt")]
         )
+
+    async def _purge_expired_verifications(self) -> None:
+        t = now()
+        if self._last_purge is not None and (t - self._last_purge).total_seconds() < 60:
+            return
+        self._last_purge = t
+        await self.adapter.delete("verification", [Where("expiresAt", t, "lt")])
+
+    async def reset_password(self, identifier: str, user_id: str, password_hash: str, *, revoke_sessions: bool) -> bool:
+        """Spend a reset token and set the password in one transaction; ``False`` if the token was already spent.
+
+        Creates the credential account when the user has none (e.g. a social-only user), and revokes
+        every session first when asked, as Better Auth's ``resetCredentialPassword`` does.
+        """
+        async with self.adapter.transaction() as tx:
+            if await self.consume_verification(identifier, adapter=tx) is None:
+                return False
+            if revoke_sessions:
+                await tx.delete("session", [Where("userId", user_id)])
+            where = [Where("userId", user_id), Where("providerId", CREDENTIAL_PROVIDER), Where("accountId", user_id)]
+            account = await tx.find_one("account", where)
+            if account is None:
+                await self.create_account(
+                    {
+                        "userId": user_id,
+                        "accountId": user_id,
+                        "providerId": CREDENTIAL_PROVIDER,
+                        "password": password_hash,
+                    },
+                    adapter=tx,
+                )
+            else:
+                await tx.update(
+                    "account", [Where("id", account["id"])], {"password": password_hash, "updatedAt": now()}
+                )
+        return True
 
 
 def is_expired(row: Row, field: str = "expiresAt") -> bool:

@@ -70,6 +70,7 @@ def to_auth_request(request: Request, path: str, body: Any) -> AuthRequest:
         headers=request_headers(request),
         query=query_dict(request),
         body=body,
+        params=dict(request.path_params),
         peer=request.client.host if request.client else None,
     )
 

@@ -7,6 +7,7 @@ response and documented errors to OpenAPI.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,10 @@ class ErrorBody(BaseModel):
 
 def _openapi_extra(endpoint: Endpoint) -> dict[str, Any]:
     extra: dict[str, Any] = {}
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", endpoint.path)
+    ]
     if endpoint.body is not None:
         schema = endpoint.body.model_json_schema(by_alias=True, mode="validation")
         required = any(f.is_required() for f in endpoint.body.model_fields.values())
@@ -45,15 +50,22 @@ def _openapi_extra(endpoint: Endpoint) -> dict[str, Any]:
     if endpoint.query is not None:
         schema = endpoint.query.model_json_schema(by_alias=True, mode="validation")
         required_names = set(schema.get("required", []))
-        extra["parameters"] = [
+        parameters += [
             {"name": name, "in": "query", "required": name in required_names, "schema": prop}
             for name, prop in schema.get("properties", {}).items()
         ]
+    if parameters:
+        extra["parameters"] = parameters
     return extra
 
 
 def _responses(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
     responses: dict[int | str, dict[str, Any]] = {}
+    if endpoint.redirect:
+        responses[302] = {
+            "description": endpoint.redirect,
+            "headers": {"Location": {"schema": {"type": "string"}, "description": "The redirect target"}},
+        }
     for doc in endpoint.errors:
         entry = responses.setdefault(doc.status, {"model": ErrorBody, "description": ""})
         codes = ", ".join(f"`{c.value}` ({ERROR_MESSAGES.get(c, '')})" for c in doc.codes)
@@ -116,6 +128,7 @@ def create_auth_router(auth: BetterAuth) -> APIRouter:
             summary=endpoint.summary or None,
             description=endpoint.description or None,
             response_model=endpoint.response,
+            status_code=302 if endpoint.redirect else None,
             responses=_responses(endpoint),
             tags=list(endpoint.tags),
             openapi_extra=_openapi_extra(endpoint),

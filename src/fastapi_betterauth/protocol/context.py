@@ -14,7 +14,10 @@ from ..crypto.signing import unsign_cookie_value
 from ..db.adapter import Adapter, Row
 from ..db.schema import SchemaView
 from ..db.store import AuthStore, is_expired
+from ..email.mailer import Mailer
 from ..errors import AuthError, CryptoError, ErrorCode
+from ..hooks import AuthHooks
+from ..password_policy import PasswordPolicy
 from ..settings import AuthSettings
 from .cookie_cache import decode_session_data, encode_session_data
 from .cookies import CookieConfig, parse_cookie_header
@@ -42,6 +45,9 @@ class AuthContext:
     hashing: PasswordHashing
     plugins: tuple[Plugin, ...] = ()
     rate_limiter: MemoryRateLimiter | None = None
+    mailer: Mailer = field(default_factory=lambda: Mailer(None))
+    hooks: AuthHooks = field(default_factory=AuthHooks)
+    password_policy: PasswordPolicy | None = None
 
     def base_origin(self, request: AuthRequest) -> str:
         """Origin of ``base_url``, or of the request when none is configured."""

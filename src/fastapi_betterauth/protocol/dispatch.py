@@ -35,7 +35,7 @@ async def _run(auth: AuthContext, endpoint: Endpoint, request: AuthRequest, ctx:
     csrf_checks = not (
         settings.disable_csrf_check if settings.disable_csrf_check is not None else settings.disable_origin_check
     )
-    if origin_checks:
+    if origin_checks and endpoint.http:  # server-only endpoints have no browser caller to check
         check_request_origin(request, auth.trusted_origins(request), check_origin_header=csrf_checks)
     if endpoint.query is not None:
         ctx.query = validate(endpoint.query, dict(request.query), "query")

@@ -46,6 +46,8 @@ class AuthRequest:
     query: Mapping[str, str | list[str]] = field(default_factory=dict)
     body: Any = None
     """Parsed JSON or form body; ``None`` when the request had none."""
+    params: Mapping[str, str] = field(default_factory=dict)
+    """Path parameters (``/reset-password/{token}``)."""
     peer: str | None = None
     """TCP peer address: only ever used to key rate limits, never stored or trusted as the client IP."""
 
@@ -148,6 +150,8 @@ class Endpoint:
     extra_methods: tuple[str, ...] = ()
     http: bool = True
     """False for server-only endpoints (``auth.api`` only, 404 over HTTP)."""
+    redirect: str = ""
+    """For endpoints that always answer 302: where to (documented in OpenAPI instead of a 200 body)."""
 
 
 def endpoint(
@@ -165,6 +169,7 @@ def endpoint(
     tags: Sequence[str] = ("Default",),
     extra_methods: Sequence[str] = (),
     http: bool = True,
+    redirect: str = "",
 ) -> Callable[[Handler], Endpoint]:
     """Declare a handler as an :class:`Endpoint`; its docstring becomes the OpenAPI text."""
 
@@ -189,6 +194,7 @@ def endpoint(
             tags=tuple(tags),
             extra_methods=tuple(extra_methods),
             http=http,
+            redirect=redirect,
         )
 
     return wrap

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from ..endpoint import Endpoint
+from .accounts import list_user_accounts, unlink_account
+from .change_email import change_email
+from .change_password import change_password, set_password
+from .delete_user import delete_user, delete_user_callback
+from .email_verification import send_verification_email, verify_email
 from .error import error
 from .ok import ok
+from .password_reset import request_password_reset, request_password_reset_callback, reset_password
 from .session import (
     get_session,
     get_session_post,
@@ -35,4 +41,16 @@ BASE_ENDPOINTS: tuple[Endpoint, ...] = (
     update_user,
     update_session,
     verify_password,
+    change_password,
+    set_password,
+    change_email,
+    delete_user,
+    delete_user_callback,
+    request_password_reset,
+    request_password_reset_callback,
+    reset_password,
+    send_verification_email,
+    verify_email,
+    list_user_accounts,
+    unlink_account,
 )

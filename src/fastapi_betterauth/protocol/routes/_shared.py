@@ -10,8 +10,10 @@ from ...db.adapter import Row
 from ...db.schema import CORE_SCHEMA
 from ...errors import AuthError, ErrorCode
 from ...models import Session, User
+from ...password_policy import weak_password_message
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc
+from ..origin import is_trusted
 from ..validation import js_length
 
 
@@ -70,6 +72,32 @@ def check_password_length(ctx: EndpointContext, password: str, *, check_min: boo
         raise AuthError(400, ErrorCode.PASSWORD_TOO_SHORT)
     if length > policy.max_password_length:
         raise AuthError(400, ErrorCode.PASSWORD_TOO_LONG)
+
+
+def check_new_password(ctx: EndpointContext, password: str) -> None:
+    """A password being chosen: Better Auth's length limits, then the application's policy, if any.
+
+    Raises:
+        AuthError: 400 ``PASSWORD_TOO_SHORT`` / ``PASSWORD_TOO_LONG`` / ``PASSWORD_TOO_WEAK``.
+    """
+    check_password_length(ctx, password)
+    policy = ctx.auth.password_policy
+    if policy is not None:
+        missing = list(policy(password))
+        if missing:
+            raise AuthError(400, ErrorCode.PASSWORD_TOO_WEAK, weak_password_message(missing))
+
+
+def check_callback_query(ctx: EndpointContext, url: str | None) -> None:
+    """The ``originCheck(ctx => ctx.query.callbackURL)`` middleware of Better Auth's GET link routes.
+
+    Raises:
+        AuthError: 403 ``INVALID_CALLBACK_URL`` for an untrusted target.
+    """
+    if not url or ctx.auth.settings.advanced.disable_origin_check:
+        return
+    if not is_trusted(url, ctx.auth.trusted_origins(ctx.request), allow_relative=True):
+        raise AuthError(403, ErrorCode.INVALID_CALLBACK_URL)
 
 
 async def start_session(ctx: EndpointContext, user: Row, *, remember: bool) -> Row:

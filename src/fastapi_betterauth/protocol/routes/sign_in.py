@@ -11,6 +11,7 @@ from ...models import User
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..validation import is_valid_email
+from ._mail import send_verification_mail
 from ._shared import ERROR_SHAPE, WireBody, check_password_length, start_session
 
 
@@ -79,6 +80,8 @@ async def sign_in_email(ctx: EndpointContext) -> Any:
     if not await hashing.verify(stored, body.password):
         raise AuthError(401, ErrorCode.INVALID_EMAIL_OR_PASSWORD)
     if policy.require_email_verification and not user.get("emailVerified"):
+        if ctx.auth.settings.email_verification.send_on_sign_in:
+            send_verification_mail(ctx, user, body.callback_url)
         raise AuthError(403, ErrorCode.EMAIL_NOT_VERIFIED)
     if hashing.needs_rehash(stored):
         # The configured algorithm changed since this hash was made: upgrade it transparently.

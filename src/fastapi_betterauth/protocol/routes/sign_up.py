@@ -15,7 +15,8 @@ from ...models import User
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc, endpoint
 from ..validation import is_valid_email
-from ._shared import ERROR_SHAPE, WireBody, check_password_length, start_session, user_input
+from ._mail import send_verification_mail
+from ._shared import ERROR_SHAPE, WireBody, check_new_password, start_session, user_input
 
 
 class SignUpEmailBody(WireBody):
@@ -54,7 +55,15 @@ class SignUpResponse(BaseModel):
     csrf=True,
     errors=(
         ERROR_SHAPE,
-        ErrorDoc(400, (ErrorCode.INVALID_EMAIL, ErrorCode.PASSWORD_TOO_SHORT, ErrorCode.PASSWORD_TOO_LONG)),
+        ErrorDoc(
+            400,
+            (
+                ErrorCode.INVALID_EMAIL,
+                ErrorCode.PASSWORD_TOO_SHORT,
+                ErrorCode.PASSWORD_TOO_LONG,
+                ErrorCode.PASSWORD_TOO_WEAK,
+            ),
+        ),
         ErrorDoc(403, (ErrorCode.INVALID_ORIGIN, ErrorCode.MISSING_OR_NULL_ORIGIN)),
         ErrorDoc(422, (ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL,)),
     ),
@@ -72,7 +81,7 @@ async def sign_up_email(ctx: EndpointContext) -> Any:
     email = body.email.lower()
     if not is_valid_email(email):
         raise AuthError(400, ErrorCode.INVALID_EMAIL)
-    check_password_length(ctx, body.password)
+    check_new_password(ctx, body.password)
     extra = user_input(ctx, body.model_extra or {}, action="create")
     signs_in = policy.auto_sign_in and not policy.require_email_verification
 
@@ -99,6 +108,12 @@ async def sign_up_email(ctx: EndpointContext) -> Any:
         # Lost a race with a concurrent sign-up for the same email.
         return await _existing_user(ctx, body, signs_in)
 
+    verification = ctx.auth.settings.email_verification
+    send_on_sign_up = verification.send_on_sign_up
+    if send_on_sign_up is None:
+        send_on_sign_up = policy.require_email_verification
+    if send_on_sign_up:
+        send_verification_mail(ctx, user, body.callback_url)
     if not signs_in:
         return {"token": None, "user": ctx.auth.public_user(user)}
     remember = body.remember_me is not False

@@ -1,0 +1,65 @@
+"""Background delivery of auth emails."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .message import EmailMessage, EmailSender
+from .templates import EmailTemplates
+
+logger = logging.getLogger("fastapi_betterauth.email")
+
+
+class Mailer:
+    """Renders and delivers auth emails in the background so response time never depends on delivery.
+
+    That removes the timing oracle "a mail was sent, so the account exists"; failures are logged
+    (kind and recipient domain only: never the link or the token) and never reach the caller.
+    """
+
+    def __init__(self, sender: EmailSender | None, templates: EmailTemplates | None = None) -> None:
+        self.sender = sender
+        self.templates = templates or EmailTemplates()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def enabled(self) -> bool:
+        """Whether mails can be sent at all."""
+        return self.sender is not None
+
+    @property
+    def pending(self) -> int:
+        """Deliveries not finished yet."""
+        return len(self._tasks)
+
+    def send(self, kind: str, *, to: str, url: str, token: str, name: str = "", new_email: str = "") -> None:
+        """Schedule one mail; returns at once (a no-op without a sender)."""
+        if self.sender is None:
+            return
+        message = self.templates.render(kind, to=to, url=url, token=token, name=name, new_email=new_email)
+        task = asyncio.get_running_loop().create_task(self._deliver(self.sender, message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(self, sender: EmailSender, message: EmailMessage) -> None:
+        try:
+            await sender.send(message)
+        except Exception as error:  # delivery problems must never surface in a response
+            domain = message.to.rpartition("@")[2] or "?"
+            logger.error(
+                "could not deliver the %s email to a recipient at %s: %s: %s",
+                message.kind,
+                domain,
+                type(error).__name__,
+                error,
+            )
+
+    async def flush(self) -> None:
+        """Wait until every scheduled mail has been handed to the sender."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Deliver what is pending (called at shutdown, so nothing is lost)."""
+        await self.flush()

@@ -1,0 +1,80 @@
+"""Linked accounts of the signed-in user. Mirrors better-auth/src/api/routes/account.ts (protocol §1.25, §1.26)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from ...errors import AuthError, ErrorCode
+from ...models import Account
+from ..context import EndpointContext
+from ..endpoint import ErrorDoc, endpoint
+from ._shared import ERROR_SHAPE, UNAUTHORIZED, StatusResponse, WireBody
+
+
+class AccountInfo(Account):
+    """An account as listed: never its tokens or password; the stored ``scope`` as the list ``scopes``."""
+
+    scopes: list[str]
+
+
+def parse_scopes(scope: Any) -> list[str]:
+    """The stored comma-separated ``scope`` as a list (``[]`` when empty)."""
+    if not scope or not isinstance(scope, str):
+        return []
+    return [part.strip() for part in scope.split(",") if part.strip()]
+
+
+@endpoint(
+    "GET",
+    "/list-accounts",
+    operation_id="listUserAccounts",
+    response=list[AccountInfo],
+    auth="session",
+    errors=(UNAUTHORIZED,),
+)
+async def list_user_accounts(ctx: EndpointContext) -> Any:
+    """The signed-in user's accounts (credential and social)."""
+    _, user = await ctx.require_session(use_cache=True)
+    hidden = ctx.auth.schema.hidden.get("account", frozenset())
+    out = []
+    for row in await ctx.store.find_accounts(user["id"]):
+        item = {k: v for k, v in row.items() if k not in hidden and k != "scope"}
+        item["scopes"] = parse_scopes(row.get("scope"))
+        out.append(item)
+    return out
+
+
+class UnlinkAccountBody(WireBody):
+    """Body of ``POST /unlink-account``: the account row ``id``."""
+
+    account_id: str = Field(alias="accountId")
+
+
+@endpoint(
+    "POST",
+    "/unlink-account",
+    operation_id="unlinkAccount",
+    body=UnlinkAccountBody,
+    response=StatusResponse,
+    auth="fresh",
+    errors=(
+        ERROR_SHAPE,
+        UNAUTHORIZED,
+        ErrorDoc(400, (ErrorCode.FAILED_TO_UNLINK_LAST_ACCOUNT, ErrorCode.ACCOUNT_NOT_FOUND)),
+        ErrorDoc(403, (ErrorCode.SESSION_NOT_FRESH,)),
+    ),
+)
+async def unlink_account(ctx: EndpointContext) -> Any:
+    """Remove one of the user's accounts; the last one cannot be removed."""
+    body: UnlinkAccountBody = ctx.body
+    _, user = await ctx.require_session(use_cache=True)
+    accounts = await ctx.store.find_accounts(user["id"])
+    if len(accounts) == 1:
+        raise AuthError(400, ErrorCode.FAILED_TO_UNLINK_LAST_ACCOUNT)
+    match = next((a for a in accounts if a["id"] == body.account_id), None)
+    if match is None:
+        raise AuthError(400, ErrorCode.ACCOUNT_NOT_FOUND)
+    await ctx.store.delete_account(match["id"])
+    return {"status": True}

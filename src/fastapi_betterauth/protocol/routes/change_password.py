@@ -1,0 +1,136 @@
+"""Password changes by a signed-in user. Mirrors better-auth/src/api/routes/update-user.ts (protocol §1.15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, StrictBool
+
+from ...db.adapter import Where
+from ...db.store import CREDENTIAL_PROVIDER
+from ...errors import AuthError, ErrorCode
+from ...models import User
+from ..context import EndpointContext
+from ..endpoint import ErrorDoc, endpoint
+from ._shared import (
+    ERROR_SHAPE,
+    UNAUTHORIZED,
+    StatusResponse,
+    WireBody,
+    check_new_password,
+    check_password_length,
+)
+
+
+class ChangePasswordBody(WireBody):
+    """Body of ``POST /change-password``."""
+
+    new_password: str = Field(alias="newPassword")
+    current_password: str = Field(alias="currentPassword")
+    revoke_other_sessions: StrictBool | None = Field(None, alias="revokeOtherSessions")
+
+
+class ChangePasswordResponse(BaseModel):
+    """``token`` is the new session's when other sessions were revoked, else ``null``."""
+
+    token: str | None
+    user: User
+
+
+@endpoint(
+    "POST",
+    "/change-password",
+    operation_id="changePassword",
+    body=ChangePasswordBody,
+    response=ChangePasswordResponse,
+    auth="sensitive",
+    errors=(
+        ERROR_SHAPE,
+        UNAUTHORIZED,
+        ErrorDoc(
+            400,
+            (
+                ErrorCode.INVALID_PASSWORD,
+                ErrorCode.CREDENTIAL_ACCOUNT_NOT_FOUND,
+                ErrorCode.PASSWORD_TOO_SHORT,
+                ErrorCode.PASSWORD_TOO_LONG,
+                ErrorCode.PASSWORD_TOO_WEAK,
+            ),
+        ),
+    ),
+)
+async def change_password(ctx: EndpointContext) -> Any:
+    """Change the password, given the current one.
+
+    With ``revokeOtherSessions`` every session (this one included) is deleted and a new one is
+    created and set as the cookie, as Better Auth does.
+    """
+    body: ChangePasswordBody = ctx.body
+    _, user = await ctx.require_session()
+    check_new_password(ctx, body.new_password)
+    check_password_length(ctx, body.current_password, check_min=False)
+    account = await ctx.store.find_credential_account(user["id"])
+    if account is None or not account.get("password"):
+        raise AuthError(400, ErrorCode.CREDENTIAL_ACCOUNT_NOT_FOUND)
+    hashing = ctx.auth.hashing
+    new_hash = await hashing.hash(body.new_password)
+    if not await hashing.verify(account["password"], body.current_password):
+        raise AuthError(400, ErrorCode.INVALID_PASSWORD)
+    revoke = body.revoke_other_sessions is True
+    new_session = None
+    async with ctx.auth.adapter.transaction() as tx:
+        if revoke:
+            await tx.delete("session", [Where("userId", user["id"])])
+        await ctx.store.update_password(account["id"], new_hash, adapter=tx)
+        if revoke:
+            new_session = await ctx.store.create_session(
+                user["id"],
+                expires_in=ctx.auth.settings.session.expires_in,
+                ip_address=ctx.auth.client_ip(ctx.request),
+                user_agent=ctx.request.header("user-agent") or "",
+                adapter=tx,
+            )
+    token = None
+    if new_session is not None:
+        ctx.set_session_cookie(new_session, user)
+        ctx.replace_session(new_session, user)
+        token = new_session["token"]
+    return {"token": token, "user": ctx.auth.public_user(user)}
+
+
+class SetPasswordBody(WireBody):
+    """Body of the server-only ``set-password``."""
+
+    new_password: str = Field(alias="newPassword")
+
+
+@endpoint(
+    "POST",
+    "/set-password",
+    operation_id="setPassword",
+    body=SetPasswordBody,
+    response=StatusResponse,
+    auth="sensitive",
+    http=False,
+    errors=(ERROR_SHAPE, UNAUTHORIZED, ErrorDoc(400, (ErrorCode.PASSWORD_ALREADY_SET,))),
+)
+async def set_password(ctx: EndpointContext) -> Any:
+    """Give a password to a user who has none (e.g. signed up with a social provider).
+
+    Server-side only (``await auth.api.set_password(body=..., headers=request.headers)``), as in
+    Better Auth: over HTTP this path is a 404.
+    """
+    body: SetPasswordBody = ctx.body
+    _, user = await ctx.require_session()
+    check_new_password(ctx, body.new_password)
+    account = await ctx.store.find_credential_account(user["id"])
+    new_hash = await ctx.auth.hashing.hash(body.new_password)
+    if account is None:
+        await ctx.store.create_account(
+            {"userId": user["id"], "accountId": user["id"], "providerId": CREDENTIAL_PROVIDER, "password": new_hash}
+        )
+        return {"status": True}
+    if not account.get("password"):
+        await ctx.store.update_password(account["id"], new_hash)
+        return {"status": True}
+    raise AuthError(400, ErrorCode.PASSWORD_ALREADY_SET)

@@ -1,0 +1,136 @@
+"""Account deletion. Mirrors better-auth/src/api/routes/update-user.ts (deleteUser and its callback, §1.17)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ...crypto.random import generate_id
+from ...crypto.signing import encode_uri_component
+from ...db.adapter import Row
+from ...errors import AuthError, ErrorCode
+from ...hooks import run_hook
+from ..context import EndpointContext
+from ..endpoint import ErrorDoc, endpoint
+from ..redirects import redirect
+from ._shared import ERROR_SHAPE, UNAUTHORIZED, WireBody, check_callback_query, check_password_length
+
+DELETE_PREFIX = "delete-account-"
+
+
+class DeleteUserBody(WireBody):
+    """Body of ``POST /delete-user``; all optional."""
+
+    callback_url: str | None = Field(None, alias="callbackURL")
+    password: str | None = None
+    token: str | None = None
+
+
+class DeleteUserResponse(BaseModel):
+    """``{"success": true, "message": "User deleted" | "Verification email sent"}``."""
+
+    success: bool
+    message: str
+
+
+@endpoint(
+    "POST",
+    "/delete-user",
+    operation_id="deleteUser",
+    body=DeleteUserBody,
+    response=DeleteUserResponse,
+    auth="sensitive",
+    errors=(
+        ERROR_SHAPE,
+        UNAUTHORIZED,
+        ErrorDoc(
+            400,
+            (ErrorCode.INVALID_PASSWORD, ErrorCode.CREDENTIAL_ACCOUNT_NOT_FOUND, ErrorCode.SESSION_EXPIRED),
+        ),
+        ErrorDoc(404, (ErrorCode.INVALID_TOKEN,), "Also an empty 404 when deletion is disabled"),
+    ),
+)
+async def delete_user(ctx: EndpointContext) -> Any:
+    """Delete the signed-in user, its sessions and accounts.
+
+    Proof, in Better Auth's order: the password; or the token from a deletion mail; or (when
+    ``send_verification_email`` is on) a mail is sent instead; or a fresh session. The
+    ``before_delete_user`` / ``after_delete_user`` hooks run around the deletion.
+    """
+    settings = ctx.auth.settings.user.delete_user
+    if not settings.enabled:
+        raise AuthError(404)
+    body: DeleteUserBody = ctx.body
+    session, user = await ctx.require_session()
+    if body.password:
+        check_password_length(ctx, body.password, check_min=False)
+        account = await ctx.store.find_credential_account(user["id"])
+        if account is None or not account.get("password"):
+            raise AuthError(400, ErrorCode.CREDENTIAL_ACCOUNT_NOT_FOUND)
+        if not await ctx.auth.hashing.verify(account["password"], body.password):
+            raise AuthError(400, ErrorCode.INVALID_PASSWORD)
+    if body.token:
+        await _delete_with_token(ctx, user, body.token)
+        return {"success": True, "message": "User deleted"}
+    if settings.send_verification_email and ctx.auth.mailer.enabled:
+        token = generate_id(32, "0123456789abcdefghijklmnopqrstuvwxyz")
+        await ctx.store.create_verification(
+            DELETE_PREFIX + token, user["id"], expires_in=settings.delete_token_expires_in
+        )
+        callback = encode_uri_component(body.callback_url or "/")
+        url = f"{ctx.auth.base_url(ctx.request)}/delete-user/callback?token={token}&callbackURL={callback}"
+        ctx.auth.mailer.send("delete-account", to=user["email"], url=url, token=token, name=user.get("name") or "")
+        return {"success": True, "message": "Verification email sent"}
+    if not body.password and not ctx.is_fresh(session):
+        raise AuthError(400, ErrorCode.SESSION_EXPIRED)
+    await _delete(ctx, user)
+    return {"success": True, "message": "User deleted"}
+
+
+class DeleteUserCallbackQuery(WireBody):
+    """Query of ``GET /delete-user/callback``."""
+
+    token: str
+    callback_url: str | None = Field(None, alias="callbackURL")
+
+
+@endpoint(
+    "GET",
+    "/delete-user/callback",
+    operation_id="deleteUserCallback",
+    query=DeleteUserCallbackQuery,
+    response=DeleteUserResponse,
+    errors=(
+        ERROR_SHAPE,
+        ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,)),
+        ErrorDoc(404, (ErrorCode.INVALID_TOKEN, ErrorCode.FAILED_TO_GET_USER_INFO, ErrorCode.NOT_FOUND)),
+    ),
+)
+async def delete_user_callback(ctx: EndpointContext) -> Any:
+    """Follow the link in the deletion mail (signed in as that user): deletes, then 302 to ``callbackURL``."""
+    query: DeleteUserCallbackQuery = ctx.query
+    check_callback_query(ctx, query.callback_url)
+    if not ctx.auth.settings.user.delete_user.enabled:
+        raise AuthError(404, ErrorCode.NOT_FOUND)
+    found = await ctx.get_session()
+    if found is None:
+        raise AuthError(404, ErrorCode.FAILED_TO_GET_USER_INFO)
+    await _delete_with_token(ctx, found[1], query.token)
+    if query.callback_url:
+        return redirect(query.callback_url)
+    return {"success": True, "message": "User deleted"}
+
+
+async def _delete_with_token(ctx: EndpointContext, user: Row, token: str) -> None:
+    row = await ctx.store.consume_verification(DELETE_PREFIX + token)
+    if row is None or row.get("value") != user["id"]:
+        raise AuthError(404, ErrorCode.INVALID_TOKEN)
+    await _delete(ctx, user)
+
+
+async def _delete(ctx: EndpointContext, user: Row) -> None:
+    await run_hook(ctx.auth.hooks.before_delete_user, user)
+    await ctx.store.delete_user(user["id"])
+    ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
+    await run_hook(ctx.auth.hooks.after_delete_user, user)

@@ -1,0 +1,236 @@
+"""Email verification. Mirrors better-auth/src/api/routes/email-verification.ts (protocol §1.22, §1.23, §7)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from ...crypto.email_tokens import EmailTokenError, EmailTokenExpiredError, verify_email_token
+from ...db.adapter import UniqueViolationError
+from ...errors import AuthError, ErrorCode
+from ...hooks import run_hook
+from ...models import User
+from ..context import EndpointContext
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ..redirects import append_query_params, redirect
+from ..validation import is_valid_email
+from ._mail import email_token, send_verification_mail, verification_mail_enabled, verify_email_url
+from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query, start_session
+
+MINIMUM_ANONYMOUS_SECONDS = 0.5
+"""Anonymous requests answer no sooner than this, whatever happened (Better Auth's constant-time floor)."""
+
+
+def _email(value: str) -> str:
+    if not is_valid_email(value.lower()):
+        raise ValueError("Invalid email address")
+    return value
+
+
+class SendVerificationEmailBody(WireBody):
+    """Body of ``POST /send-verification-email``."""
+
+    email: str
+    callback_url: str | None = Field(None, alias="callbackURL")
+
+    _check_email = field_validator("email")(_email)
+
+
+@endpoint(
+    "POST",
+    "/send-verification-email",
+    operation_id="sendVerificationEmail",
+    body=SendVerificationEmailBody,
+    response=StatusResponse,
+    auth="optional",
+    errors=(
+        ERROR_SHAPE,
+        ErrorDoc(
+            400,
+            (ErrorCode.VERIFICATION_EMAIL_NOT_ENABLED, ErrorCode.EMAIL_MISMATCH, ErrorCode.EMAIL_ALREADY_VERIFIED),
+        ),
+        ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,)),
+    ),
+)
+async def send_verification_email(ctx: EndpointContext) -> Any:
+    """Send (again) the email verification link.
+
+    Without a session the answer is always ``{"status": true}`` after the same minimum delay, so it
+    does not reveal whether the address is registered or already verified.
+    """
+    body: SendVerificationEmailBody = ctx.body
+    if not verification_mail_enabled(ctx):
+        raise AuthError(400, ErrorCode.VERIFICATION_EMAIL_NOT_ENABLED)
+    found = await ctx.get_session()
+    if found is None:
+        started = time.monotonic()
+        user = await ctx.store.find_user_by_email(body.email)
+        if user is not None and not user.get("emailVerified"):
+            send_verification_mail(ctx, user, body.callback_url)
+        else:
+            email_token(ctx, body.email, "")  # the same signing work as a real send
+        remaining = MINIMUM_ANONYMOUS_SECONDS - (time.monotonic() - started)
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+        return {"status": True}
+    _, user = found
+    if str(user["email"]).lower() != body.email.lower():
+        raise AuthError(400, ErrorCode.EMAIL_MISMATCH)
+    if user.get("emailVerified"):
+        raise AuthError(400, ErrorCode.EMAIL_ALREADY_VERIFIED)
+    send_verification_mail(ctx, user, body.callback_url)
+    return {"status": True}
+
+
+class VerifyEmailQuery(WireBody):
+    """Query of ``GET /verify-email``."""
+
+    token: str
+    callback_url: str | None = Field(None, alias="callbackURL")
+
+
+class VerifyEmailResponse(BaseModel):
+    """``user`` is the updated user after an email change, ``null`` otherwise."""
+
+    status: bool
+    user: User | None
+
+
+@endpoint(
+    "GET",
+    "/verify-email",
+    operation_id="verifyEmail",
+    query=VerifyEmailQuery,
+    response=VerifyEmailResponse,
+    errors=(
+        ERROR_SHAPE,
+        ErrorDoc(
+            401,
+            (ErrorCode.INVALID_TOKEN, ErrorCode.TOKEN_EXPIRED, ErrorCode.USER_NOT_FOUND, ErrorCode.INVALID_USER),
+            "Without callbackURL; with one, a 302 to it with ?error=<code>",
+        ),
+        ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,)),
+    ),
+)
+async def verify_email(ctx: EndpointContext) -> Any:
+    """Verify an email address (or complete an email change) from the link in the mail.
+
+    Redirects to ``callbackURL`` when one is given, with ``?error=<code>`` on failure; otherwise
+    answers JSON (401 on failure).
+    """
+    query: VerifyEmailQuery = ctx.query
+    check_callback_query(ctx, query.callback_url)
+    callback = query.callback_url
+
+    def fail(code: ErrorCode) -> AuthError | AuthResponse:
+        if callback:
+            return redirect(append_query_params(callback, {"error": code.value}))
+        return AuthError(401, code)
+
+    def done(body: dict[str, Any]) -> Any:
+        return redirect(callback) if callback else body
+
+    try:
+        claims = verify_email_token(query.token, ctx.auth.secrets)
+    except EmailTokenExpiredError:
+        return _raise(fail(ErrorCode.TOKEN_EXPIRED))
+    except EmailTokenError:
+        return _raise(fail(ErrorCode.INVALID_TOKEN))
+    email = claims["email"]
+    if not is_valid_email(email):
+        return _raise(fail(ErrorCode.INVALID_TOKEN))
+
+    if claims.get("updateTo"):
+        return await _change_email(ctx, claims, fail, done)
+
+    user = await ctx.store.find_user_by_email(email)
+    if user is None:
+        return _raise(fail(ErrorCode.USER_NOT_FOUND))
+    if claims.get("userId") and claims["userId"] != user["id"]:
+        return _raise(fail(ErrorCode.INVALID_TOKEN))
+    if user.get("emailVerified"):
+        return done({"status": True, "user": None})
+    await run_hook(ctx.auth.hooks.before_email_verification, user)
+    updated = await ctx.store.update_user(user["id"], {"emailVerified": True}) or {**user, "emailVerified": True}
+    await run_hook(ctx.auth.hooks.after_email_verification, updated)
+    if ctx.auth.settings.email_verification.auto_sign_in_after_verification:
+        current = await ctx.get_session()
+        if current is None or current[1]["email"] != email:
+            await start_session(ctx, updated, remember=True)
+        else:
+            ctx.set_session_cookie(current[0], {**current[1], "emailVerified": True})
+    return done({"status": True, "user": None})
+
+
+async def _change_email(ctx: EndpointContext, claims: dict[str, Any], fail: Any, done: Any) -> Any:
+    """The change-email branches of verify-email (protocol §7.2)."""
+    user_id = claims.get("userId")
+    if not user_id:
+        return _raise(fail(ErrorCode.INVALID_TOKEN))
+    user = await ctx.store.find_user_by_id(user_id)
+    if user is None:
+        return _raise(fail(ErrorCode.USER_NOT_FOUND))
+    if str(user["email"]).lower() != claims["email"]:
+        return _raise(fail(ErrorCode.INVALID_TOKEN))
+    current = await ctx.get_session()
+    if current is not None and current[1]["id"] != user["id"]:
+        return _raise(fail(ErrorCode.INVALID_USER))
+    new_email = str(claims["updateTo"])
+    request_type = claims.get("requestType")
+
+    if request_type == "change-email-confirmation":
+        # The owner confirmed from the old address: now prove the new one.
+        token = email_token(
+            ctx, claims["email"], user["id"], update_to=new_email, request_type="change-email-verification"
+        )
+        if verification_mail_enabled(ctx):
+            ctx.auth.mailer.send(
+                "change-email-verification",
+                to=new_email,
+                url=verify_email_url(ctx, token, ctx.query.callback_url),
+                token=token,
+                name=user.get("name") or "",
+                new_email=new_email,
+            )
+        return done({"status": True})
+
+    if request_type == "change-email-verification":
+        verified = bool(user.get("emailVerified"))
+        updated = await _set_email(ctx, user, new_email, verified)
+        if updated is None:
+            return _raise(fail(ErrorCode.INVALID_TOKEN))
+        if verified:
+            await run_hook(ctx.auth.hooks.after_email_verification, updated)
+        return done({"status": True, "user": ctx.auth.public_user(updated)})
+
+    # Legacy tokens without a request type: switch at once, unverified, and verify the new address.
+    updated = await _set_email(ctx, user, new_email, False)
+    if updated is None:
+        return _raise(fail(ErrorCode.INVALID_TOKEN))
+    send_verification_mail(ctx, updated, ctx.query.callback_url)
+    return done({"status": True, "user": ctx.auth.public_user(updated)})
+
+
+async def _set_email(
+    ctx: EndpointContext, user: dict[str, Any], new_email: str, verified: bool
+) -> dict[str, Any] | None:
+    """Switch the email (``None`` if another account took the address meanwhile) and refresh the cookie."""
+    try:
+        updated = await ctx.store.update_user(user["id"], {"email": new_email, "emailVerified": verified})
+    except UniqueViolationError:
+        return None
+    if updated is None:
+        return None
+    current = await ctx.get_session()
+    if current is not None:
+        ctx.set_session_cookie(current[0], {**current[1], "email": new_email, "emailVerified": verified})
+    return updated
+
+
+def _raise(outcome: AuthError | AuthResponse) -> AuthResponse:
+    if isinstance(outcome, AuthError):
+        raise outcome
+    return outcome

@@ -1,0 +1,168 @@
+"""Password reset by emailed link. Mirrors better-auth/src/api/routes/password.ts (protocol §1.18-§1.20, §7.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from ...crypto.random import generate_id
+from ...crypto.signing import encode_uri_component
+from ...db.store import is_expired
+from ...errors import AuthError, ErrorCode
+from ...hooks import run_hook
+from ..context import EndpointContext
+from ..endpoint import ErrorDoc, endpoint
+from ..redirects import redirect, set_query_params
+from ..validation import is_valid_email
+from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query, check_new_password
+
+RESET_PREFIX = "reset-password:"
+GENERIC_MESSAGE = "If this email exists in our system, check your email for the reset link"
+
+
+class RequestPasswordResetBody(WireBody):
+    """Body of ``POST /request-password-reset``."""
+
+    email: str
+    redirect_to: str | None = Field(None, alias="redirectTo")
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not is_valid_email(value.lower()):
+            raise ValueError("Invalid email address")
+        return value
+
+
+class RequestPasswordResetResponse(BaseModel):
+    """The same answer whether or not the address is registered."""
+
+    status: bool
+    message: str
+
+
+@endpoint(
+    "POST",
+    "/request-password-reset",
+    operation_id="requestPasswordReset",
+    body=RequestPasswordResetBody,
+    response=RequestPasswordResetResponse,
+    errors=(
+        ERROR_SHAPE,
+        ErrorDoc(400, (ErrorCode.RESET_PASSWORD_DISABLED,)),
+        ErrorDoc(403, (ErrorCode.INVALID_REDIRECT_URL,)),
+    ),
+)
+async def request_password_reset(ctx: EndpointContext) -> Any:
+    """Mail a single-use password reset link.
+
+    Unknown addresses get the same answer after the same storage work, and the mail is delivered in
+    the background, so neither the body nor the timing tells whether an account exists.
+    """
+    body: RequestPasswordResetBody = ctx.body
+    settings = ctx.auth.settings.email_and_password
+    if not (ctx.auth.mailer.enabled and settings.password_reset):
+        raise AuthError(400, ErrorCode.RESET_PASSWORD_DISABLED)
+    user = await ctx.store.find_user_by_email(body.email)
+    token = generate_id(24)
+    if user is None:
+        await ctx.store.find_verification(RESET_PREFIX + token)  # the lookup a real request costs
+        return {"status": True, "message": GENERIC_MESSAGE}
+    await ctx.store.create_verification(
+        RESET_PREFIX + token, user["id"], expires_in=settings.reset_password_token_expires_in
+    )
+    callback = encode_uri_component(body.redirect_to) if body.redirect_to else ""
+    url = f"{ctx.auth.base_url(ctx.request)}/reset-password/{token}?callbackURL={callback}"
+    ctx.auth.mailer.send("reset-password", to=user["email"], url=url, token=token, name=user.get("name") or "")
+    return {"status": True, "message": GENERIC_MESSAGE}
+
+
+class ResetPasswordCallbackQuery(WireBody):
+    """Query of ``GET /reset-password/{token}``."""
+
+    callback_url: str = Field(alias="callbackURL")
+
+
+@endpoint(
+    "GET",
+    "/reset-password/{token}",
+    operation_id="resetPasswordCallback",
+    query=ResetPasswordCallbackQuery,
+    redirect="To callbackURL with ?token=<token>, or ?error=INVALID_TOKEN when the token is unknown or expired",
+    errors=(ERROR_SHAPE, ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,))),
+)
+async def request_password_reset_callback(ctx: EndpointContext) -> Any:
+    """Follow the link in the reset mail: 302 to ``callbackURL`` with ``?token=`` (or ``?error=INVALID_TOKEN``).
+
+    The token is not spent here; ``POST /reset-password`` spends it.
+    """
+    query: ResetPasswordCallbackQuery = ctx.query
+    check_callback_query(ctx, query.callback_url)
+    base = ctx.auth.base_url(ctx.request)
+    token = ctx.request.params.get("token", "")
+    if not token or not query.callback_url:
+        return redirect(set_query_params(f"{base}/error", base, {"error": "INVALID_TOKEN"}))
+    row = await ctx.store.find_verification(RESET_PREFIX + token)
+    if row is None or is_expired(row):
+        return redirect(set_query_params(query.callback_url, base, {"error": "INVALID_TOKEN"}))
+    return redirect(set_query_params(query.callback_url, base, {"token": token}))
+
+
+class ResetPasswordQuery(WireBody):
+    """Query of ``POST /reset-password`` (the token may come here instead of the body)."""
+
+    token: str | None = None
+
+
+class ResetPasswordBody(WireBody):
+    """Body of ``POST /reset-password``."""
+
+    new_password: str = Field(alias="newPassword")
+    token: str | None = None
+
+
+@endpoint(
+    "POST",
+    "/reset-password",
+    operation_id="resetPassword",
+    query=ResetPasswordQuery,
+    body=ResetPasswordBody,
+    response=StatusResponse,
+    errors=(
+        ERROR_SHAPE,
+        ErrorDoc(
+            400,
+            (
+                ErrorCode.INVALID_TOKEN,
+                ErrorCode.PASSWORD_TOO_SHORT,
+                ErrorCode.PASSWORD_TOO_LONG,
+                ErrorCode.PASSWORD_TOO_WEAK,
+                ErrorCode.USER_NOT_FOUND,
+            ),
+        ),
+    ),
+)
+async def reset_password(ctx: EndpointContext) -> Any:
+    """Set a new password with the token from the reset link; the token works once.
+
+    Other sessions are revoked when ``revoke_sessions_on_password_reset`` is on.
+    """
+    body: ResetPasswordBody = ctx.body
+    token = body.token or (ctx.query.token if ctx.query is not None else None)
+    if not token:
+        raise AuthError(400, ErrorCode.INVALID_TOKEN)
+    check_new_password(ctx, body.new_password)
+    identifier = RESET_PREFIX + token
+    row = await ctx.store.find_verification(identifier)
+    if row is None or is_expired(row):
+        raise AuthError(400, ErrorCode.INVALID_TOKEN)
+    user = await ctx.store.find_user_by_id(str(row["value"]))
+    if user is None:
+        raise AuthError(400, ErrorCode.USER_NOT_FOUND)
+    password_hash = await ctx.auth.hashing.hash(body.new_password)
+    revoke = ctx.auth.settings.email_and_password.revoke_sessions_on_password_reset
+    if not await ctx.store.reset_password(identifier, user["id"], password_hash, revoke_sessions=revoke):
+        raise AuthError(400, ErrorCode.INVALID_TOKEN)  # spent by a concurrent request
+    await run_hook(ctx.auth.hooks.on_password_reset, user)
+    return {"status": True}
