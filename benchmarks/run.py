@@ -60,7 +60,12 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
 def python_server(database_url: str) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "BETTER_AUTH_URL": url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "BETTER_AUTH_URL": url,
+        "MAIL_LOG": str(ROOT / ".benchmarks" / f"mail-{port}.jsonl"),
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tests.load.server_app:app", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,
@@ -179,6 +184,36 @@ async def _latency_under_sign_ins(url: str) -> dict[str, float]:
     }
 
 
+async def _enumeration_timing(url: str, rounds: int = 15) -> dict[str, float]:
+    """Median latency of answers for known vs unknown accounts: they must not tell the two apart."""
+    async with httpx.AsyncClient(base_url=url, timeout=60, headers=ORIGIN) as c:
+        await c.post(
+            "/api/auth/sign-up/email", json={"email": "known@bench.dev", "password": "password123", "name": "K"}
+        )
+        c.cookies.clear()
+
+        async def median_ms(path: str, body: dict[str, str]) -> float:
+            samples = []
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                await c.post(path, json=body)
+                samples.append((time.perf_counter() - t0) * 1000)
+            return round(statistics.median(samples), 2)
+
+        sign_in = "/api/auth/sign-in/email"
+        reset = "/api/auth/request-password-reset"
+        return {
+            "sign_in_wrong_password_p50_ms": await median_ms(
+                sign_in, {"email": "known@bench.dev", "password": "nope-nope"}
+            ),
+            "sign_in_unknown_email_p50_ms": await median_ms(
+                sign_in, {"email": "ghost@bench.dev", "password": "nope-nope"}
+            ),
+            "reset_known_email_p50_ms": await median_ms(reset, {"email": "known@bench.dev"}),
+            "reset_unknown_email_p50_ms": await median_ms(reset, {"email": "ghost@bench.dev"}),
+        }
+
+
 def fresh_pg_database() -> str | None:
     try:
         import asyncpg
@@ -212,11 +247,13 @@ def main() -> None:
     with python_server(sqlite_url) as url:
         results["python_sqlite_get_session_rps"] = load(url, session_cookie(url, "s@bench.dev"), args.seconds)
         results["hashing"] = asyncio.run(_latency_under_sign_ins(url))
+        results["enumeration_timing_sqlite"] = asyncio.run(_enumeration_timing(url))
 
     dsn = fresh_pg_database()
     if dsn:
         with python_server(dsn.replace("postgresql://", "postgresql+asyncpg://")) as url:
             results["python_postgres_get_session_rps"] = load(url, session_cookie(url, "p@bench.dev"), args.seconds)
+            results["enumeration_timing_postgres"] = asyncio.run(_enumeration_timing(url))
         has_node = shutil.which("node") and (INTEROP / "node_modules" / "better-auth").exists()
         if has_node and (INTEROP / "ts_server.mjs").exists():
             with ts_server(dsn) as url:

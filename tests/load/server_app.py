@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from fastapi_betterauth import AuthSettings, BetterAuth
+from fastapi_betterauth import AuthSettings, BetterAuth, FileOutboxSender
 
 auth = BetterAuth(
     AuthSettings(
@@ -17,6 +17,8 @@ auth = BetterAuth(
         trusted_origins=["http://localhost:3000"],
     ),
     database=os.environ["DATABASE_URL"],
+    # MAIL_LOG switches the mailed flows on (the benchmarks time password-reset requests).
+    email_sender=FileOutboxSender(os.environ["MAIL_LOG"]) if os.environ.get("MAIL_LOG") else None,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from .message import EmailMessage, EmailSender
 from .templates import EmailTemplates
@@ -38,9 +39,26 @@ class Mailer:
         if self.sender is None:
             return
         message = self.templates.render(kind, to=to, url=url, token=token, name=name, new_email=new_email)
-        task = asyncio.get_running_loop().create_task(self._deliver(self.sender, message))
+        self._track(self._deliver(self.sender, message))
+
+    def run_in_background(self, job: Callable[[], Awaitable[None]], label: str) -> None:
+        """Run ``job`` (typically: store a token, then ``send``) after the response, tracked like a mail.
+
+        Used where the work for a known account would otherwise take longer than the answer for an
+        unknown one. Failures are logged with ``label`` only.
+        """
+        self._track(self._run(job, label))
+
+    def _track(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, job: Callable[[], Awaitable[None]], label: str) -> None:
+        try:
+            await job()
+        except Exception as error:  # never surfaces in a response
+            logger.error("could not complete the background %s job: %s", label, type(error).__name__)
 
     async def _deliver(self, sender: EmailSender, message: EmailMessage) -> None:
         try:

@@ -57,25 +57,31 @@ class RequestPasswordResetResponse(BaseModel):
 async def request_password_reset(ctx: EndpointContext) -> Any:
     """Mail a single-use password reset link.
 
-    Unknown addresses get the same answer after the same storage work, and the mail is delivered in
-    the background, so neither the body nor the timing tells whether an account exists.
+    Unknown addresses get the same answer; for known ones the token is stored and mailed after the
+    answer, so neither the body nor the timing tells whether an account exists.
     """
     body: RequestPasswordResetBody = ctx.body
-    settings = ctx.auth.settings.email_and_password
-    if not (ctx.auth.mailer.enabled and settings.password_reset):
+    if not (ctx.auth.mailer.enabled and ctx.auth.settings.email_and_password.password_reset):
         raise AuthError(400, ErrorCode.RESET_PASSWORD_DISABLED)
     user = await ctx.store.find_user_by_email(body.email)
-    token = generate_id(24)
-    if user is None:
-        await ctx.store.find_verification(RESET_PREFIX + token)  # the lookup a real request costs
-        return {"status": True, "message": GENERIC_MESSAGE}
-    await ctx.store.create_verification(
-        RESET_PREFIX + token, user["id"], expires_in=settings.reset_password_token_expires_in
-    )
-    callback = encode_uri_component(body.redirect_to) if body.redirect_to else ""
-    url = f"{ctx.auth.base_url(ctx.request)}/reset-password/{token}?callbackURL={callback}"
-    ctx.auth.mailer.send("reset-password", to=user["email"], url=url, token=token, name=user.get("name") or "")
+    if user is not None:
+        base_url = ctx.auth.base_url(ctx.request)
+        ctx.auth.mailer.run_in_background(
+            lambda: _issue_reset_token(ctx, user, base_url, body.redirect_to), "password-reset"
+        )
     return {"status": True, "message": GENERIC_MESSAGE}
+
+
+async def _issue_reset_token(
+    ctx: EndpointContext, user: dict[str, Any], base_url: str, redirect_to: str | None
+) -> None:
+    """Store the token and mail the link: after the answer, so known and unknown emails take the same time."""
+    token = generate_id(24)
+    expires_in = ctx.auth.settings.email_and_password.reset_password_token_expires_in
+    await ctx.store.create_verification(RESET_PREFIX + token, user["id"], expires_in=expires_in)
+    callback = encode_uri_component(redirect_to) if redirect_to else ""
+    url = f"{base_url}/reset-password/{token}?callbackURL={callback}"
+    ctx.auth.mailer.send("reset-password", to=user["email"], url=url, token=token, name=user.get("name") or "")
 
 
 class ResetPasswordCallbackQuery(WireBody):
