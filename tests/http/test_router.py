@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastapi_betterauth import FileOutboxSender
 from tests.conftest import ORIGIN, sign_up
 
 pytestmark = pytest.mark.anyio
@@ -26,7 +29,16 @@ POST_ROUTES = [
     "/update-session",
     "/verify-password",
     "/get-session",
+    "/change-password",
+    "/change-email",
+    "/delete-user",
+    "/request-password-reset",
+    "/reset-password",
+    "/send-verification-email",
+    "/unlink-account",
 ]
+MAIL_FLOWS: dict[str, Any] = {"user": {"change_email": {"enabled": True}, "delete_user": {"enabled": True}}}
+LINK_ROUTES = ["/verify-email", "/reset-password/{token}", "/delete-user/callback"]
 
 
 @pytest.mark.parametrize(
@@ -188,7 +200,24 @@ JSON = st.recursive(
     max_leaves=20,
 )
 FIELDS = st.sampled_from(
-    ["email", "password", "name", "image", "callbackURL", "rememberMe", "token", "emailVerified", "id", "role"]
+    [
+        "email",
+        "password",
+        "name",
+        "image",
+        "callbackURL",
+        "rememberMe",
+        "token",
+        "emailVerified",
+        "id",
+        "role",
+        "newPassword",
+        "currentPassword",
+        "revokeOtherSessions",
+        "newEmail",
+        "redirectTo",
+        "accountId",
+    ]
 )
 BODIES = JSON | st.dictionaries(FIELDS, JSON, max_size=6)
 
@@ -207,8 +236,12 @@ def _examples(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
 
 
 @pytest.mark.parametrize("path", POST_ROUTES)
-async def test_arbitrary_json_never_causes_a_server_error(make_client: Callable[..., Any], path: str) -> None:
-    client, _ = await make_client()
+async def test_arbitrary_json_never_causes_a_server_error(
+    make_client: Callable[..., Any], path: str, tmp_path: Path
+) -> None:
+    client, _ = await make_client(
+        auth_options={"email_sender": FileOutboxSender(tmp_path / "mail.jsonl")}, **MAIL_FLOWS
+    )
     await sign_up(client, email="fuzz@example.com")
     bodies = _examples(BODIES, 40)
     assert bodies
@@ -219,3 +252,32 @@ async def test_arbitrary_json_never_causes_a_server_error(make_client: Callable[
         if r.status_code >= 400 and r.content:
             payload = r.json()
             assert isinstance(payload, dict) and "message" in payload, (path, body, r.text)
+
+
+TOKENS = st.text(max_size=300) | st.from_regex(r"eyJ[A-Za-z0-9_-]{0,40}\.[A-Za-z0-9_.-]{0,80}", fullmatch=True)
+CALLBACKS = st.none() | st.text(max_size=40) | st.sampled_from(["/done", "/done?a=1", "https://evil.example", "//evil"])
+
+
+@pytest.mark.parametrize("path", LINK_ROUTES)
+async def test_arbitrary_link_tokens_never_cause_a_server_error(
+    make_client: Callable[..., Any], path: str, tmp_path: Path
+) -> None:
+    """Whatever a mail client does to a link, the answer is a documented error or redirect, never a 500."""
+    client, _ = await make_client(
+        auth_options={"email_sender": FileOutboxSender(tmp_path / "mail.jsonl")}, **MAIL_FLOWS
+    )
+    await sign_up(client, email="links@example.com")
+    for token, callback in _examples(st.tuples(TOKENS, CALLBACKS), 60):
+        params = {} if callback is None else {"callbackURL": callback}
+        if "{token}" in path:
+            url = "/api/auth" + path.replace("{token}", quote(token, safe="") or "x")
+            params.setdefault("callbackURL", "/reset")
+        else:
+            url = "/api/auth" + path
+            params["token"] = token
+        r = await client.get(url, params=params)
+        assert r.status_code in (200, 302, 400, 401, 403, 404), (path, token, callback, r.status_code, r.text)
+        if r.status_code == 302:
+            assert r.headers["location"], (path, token)
+        elif r.status_code >= 400 and r.content:
+            assert "message" in r.json(), (path, token, r.text)
