@@ -16,6 +16,7 @@ Quick start::
 
 from ._version import __version__
 from .auth import BetterAuth
+from .crypto.jwt import ExpiredJWTError, JWTError
 from .crypto.passwords import Argon2Hasher, PasswordHasher, ScryptHasher
 from .db.adapter import Adapter, SortBy, UniqueViolationError, Where
 from .db.memory import MemoryAdapter
@@ -36,19 +37,24 @@ from .email import (
 from .errors import AuthError, ConfigurationError, ErrorCode
 from .hooks import AuthHooks
 from .integration import (
+    CurrentIdentity,
     CurrentSession,
     CurrentUser,
     OptionalUser,
     create_auth_router,
+    current_identity,
     current_session,
     current_user,
     get_auth,
     optional_session,
     optional_user,
+    require_jwt,
 )
-from .models import Account, Session, SessionAndUser, User
+from .models import Account, Identity, Session, SessionAndUser, User
 from .password_policy import PasswordPolicy, password_complexity
+from .plugins import bearer, jwt
 from .protocol.plugin import Plugin
+from .resource import JWTVerifier, ResourceServer, SessionVerifier
 from .settings import (
     AdvancedSettings,
     AuthSettings,
@@ -73,6 +79,7 @@ __all__ = [
     "ChangeEmailSettings",
     "ConfigurationError",
     "ConsoleEmailSender",
+    "CurrentIdentity",
     "CurrentSession",
     "CurrentUser",
     "DeleteUserSettings",
@@ -82,14 +89,19 @@ __all__ = [
     "EmailTemplates",
     "EmailVerificationSettings",
     "ErrorCode",
+    "ExpiredJWTError",
     "FieldSpec",
     "FileOutboxSender",
+    "Identity",
+    "JWTError",
+    "JWTVerifier",
     "Mailer",
     "MemoryAdapter",
     "OptionalUser",
     "PasswordHasher",
     "PasswordPolicy",
     "Plugin",
+    "ResourceServer",
     "SMTPEmailSender",
     "SMTPSettings",
     "SQLAlchemyAdapter",
@@ -97,6 +109,7 @@ __all__ = [
     "Session",
     "SessionAndUser",
     "SessionSettings",
+    "SessionVerifier",
     "SortBy",
     "TableSpec",
     "UniqueViolationError",
@@ -104,13 +117,17 @@ __all__ = [
     "UserSettings",
     "Where",
     "__version__",
+    "bearer",
     "create_auth_router",
     "create_engine",
+    "current_identity",
     "current_session",
     "current_user",
     "get_auth",
+    "jwt",
     "optional_session",
     "optional_user",
     "password_complexity",
     "read_outbox",
+    "require_jwt",
 ]

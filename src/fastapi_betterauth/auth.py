@@ -18,13 +18,15 @@ from .db.adapter import Adapter, Row
 from .db.schema import CORE_SCHEMA, SchemaView, merge_schema
 from .db.store import AuthStore
 from .email import EmailSender, EmailTemplates, Mailer
-from .errors import AuthError, ConfigurationError
+from .errors import ConfigurationError
 from .hooks import AuthHooks
+from .models import Identity, Session, User
 from .password_policy import PasswordPolicy
 from .protocol.context import AuthContext, EndpointContext
 from .protocol.cookies import CookieConfig
 from .protocol.endpoint import AuthRequest, Endpoint
 from .protocol.hashing import PasswordHashing
+from .protocol.origin import origin_of
 from .protocol.plugin import Plugin
 from .protocol.rate_limit import MemoryRateLimiter
 from .protocol.routes import BASE_ENDPOINTS
@@ -116,6 +118,9 @@ class BetterAuth:
             hooks=hooks or AuthHooks(),
             password_policy=password_policy,
         )
+        for plugin in self.plugins:
+            if plugin.init is not None:
+                plugin.init(self.context)
         self.api = API(self)
         self._open = 0
         self._lock = asyncio.Lock()
@@ -181,20 +186,9 @@ class BetterAuth:
 
         Called by ``auth.lifespan``; call it yourself only if the app runs without that lifespan.
         """
-        handlers = getattr(app, "exception_handlers", None)
-        if handlers is None or AuthError in handlers:
-            return
-        from .integration.responses import error_to_response
+        from .integration.dependencies import install_error_handler
 
-        async def handle(request: Any, exc: Exception) -> Any:
-            assert isinstance(exc, AuthError)
-            return error_to_response(exc)
-
-        app.add_exception_handler(AuthError, handle)
-        if getattr(app, "middleware_stack", None) is not None:
-            # The lifespan runs after Starlette built its middleware stack: rebuild it on the next
-            # request so the handler takes effect.
-            app.middleware_stack = None
+        install_error_handler(app)
 
     async def session_from_headers(
         self, headers: Mapping[str, str], *, query: Mapping[str, str | list[str]] | None = None
@@ -215,6 +209,54 @@ class BetterAuth:
             if plugin.on_request is not None:
                 request = plugin.on_request(self.context, request)
         return await EndpointContext(auth=self.context, request=request).get_session()
+
+    async def identify(
+        self, headers: Mapping[str, str], query: Mapping[str, Any] | None = None, *, url: str | None = None
+    ) -> Identity | None:
+        """Who sent a request with these headers.
+
+        A session (cookie or bearer token) or, with the jwt plugin, one of this server's JWTs (the
+        user is then read fresh from the database, so role changes and bans apply at once).
+
+        Raises:
+            JWTError: a bearer JWT was presented and does not verify.
+        """
+        lowered = {k.lower(): v for k, v in headers.items()}
+        found = await self.session_from_headers(lowered, query=query)
+        if found is not None:
+            session, user = found
+            cookie_names = (self.context.cookies.session_token,)
+            via = "cookie" if any(f"{n}=" in lowered.get("cookie", "") for n in cookie_names) else "bearer"
+            return Identity(
+                user=User.model_validate(self.context.public_user(user)),
+                session=Session.model_validate(self.context.public_session(session)),
+                via=via,
+            )
+        from .resource.server import bearer_jwt
+
+        token = bearer_jwt(lowered)
+        if token is None or "jwt" not in self.context.extensions:
+            return None
+        claims = await self.verify_jwt(token, url=url)
+        row = await self.store.find_user_by_id(str(claims["sub"]))
+        if row is None:
+            return None
+        return Identity(user=User.model_validate(self.context.public_user(row)), claims=claims, via="jwt")
+
+    async def verify_jwt(self, token: str, *, url: str | None = None) -> dict[str, Any]:
+        """Verify one of this server's JWTs (jwt plugin) against its ``jwks`` table.
+
+        Raises:
+            JWTError: it does not verify, or the jwt plugin is not installed.
+        """
+        from .crypto.jwt import JWTError
+
+        extension = self.context.extensions.get("jwt")
+        if extension is None:
+            raise JWTError("the jwt plugin is not installed", reason="not_configured")
+        base = self.settings.base_url or (origin_of(url) if url else None) or "http://localhost"
+        claims: dict[str, Any] = await extension.verifier.verify(token, base)
+        return claims
 
     async def close(self) -> None:
         """Deliver pending mail, then release database connections and hashing threads."""

@@ -65,3 +65,16 @@ class SessionAndUser(WireModel):
 
     session: Session
     user: User
+
+
+class Identity(WireModel):
+    """Who is calling and how they proved it: what ``current_user`` is built from.
+
+    ``via`` is ``"cookie"``, ``"bearer"`` (a session token in ``Authorization``) or ``"jwt"``;
+    ``session`` is ``None`` for JWT callers, ``claims`` is ``None`` for session callers.
+    """
+
+    user: User
+    session: Session | None = None
+    claims: dict[str, object] | None = None
+    via: str = "cookie"

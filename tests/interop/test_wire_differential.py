@@ -86,6 +86,7 @@ class Pair:
 # normalization must make two Better Auth servers indistinguishable.
 SELF_CHECK = os.environ.get("INTEROP_SELF_CHECK") == "1"
 PLUGINS = "bearer,jwt,admin"
+TOKEN_PLUGINS = "bearer,jwt"
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ PROFILES = {
 PAIRS = {
     "py-sqlite": ("sqlite", "", "default"),
     "py-postgres": ("postgres", "", "default"),
-    # The bearer/jwt/admin pair ("py-postgres+plugins": ("postgres", PLUGINS, "default")) joins with those plugins.
+    "py-postgres+tokens": ("postgres", TOKEN_PLUGINS, "default"),
+    # The admin plugin joins ("py-postgres+plugins": ("postgres", PLUGINS, "default")) with issue 5.
     **{f"py-sqlite+{name}": ("sqlite", "", name) for name in PROFILES if name != "default"},
 }
 
@@ -431,7 +433,7 @@ def case(fn: Case) -> Case:
 
 
 def plugin_case(fn: Case) -> Case:
-    """A case that needs bearer, jwt and admin on both servers (runs only in the plugin pair)."""
+    """A case that needs the token plugins (bearer, jwt) on both servers (runs only in the plugin pairs)."""
     PLUGIN_CASES.add(fn.__name__)
     return case(fn)
 
@@ -910,7 +912,43 @@ def production_cases(h: Http) -> list[httpx.Response]:
     return responses
 
 
-# Plugin cases (bearer, jwt, admin) join this suite with those plugins (issues 4 and 5).
+# ------------------------------------------------------------------------------------------- plugin cases
+@plugin_case
+def bearer_cases(h: Http) -> list[httpx.Response]:
+    response = h.post("/sign-up/email", {"email": "bearer@example.com", "password": PASSWORD, "name": "B"})
+    token = response.headers.get("set-auth-token", "")
+    raw = token.split(".")[0]
+    bearer = {"Authorization": f"Bearer {token}"}
+    return [
+        response,
+        h.get("/get-session", origin=False, headers=bearer),
+        h.get("/get-session", origin=False, headers={"Authorization": f"Bearer {quote(token, safe='')}"}),
+        h.get("/get-session", origin=False, headers={"Authorization": f"bearer {raw}"}),
+        h.get("/get-session", origin=False, headers={"Authorization": f"Bearer {raw}.{'A' * 43}="}),
+        h.get("/get-session", origin=False, headers={"Authorization": "Bearer garbage"}),
+        h.get("/get-session", origin=False, headers={"Authorization": "Basic Zm9vOmJhcg=="}),
+        h.get("/get-session", origin=False, headers={"Authorization": "Bearer"}),
+        h.post("/update-user", {"name": "Bearer"}, origin=False, headers=bearer),
+        h.post("/sign-in/email", {"email": "bearer@example.com", "password": PASSWORD}),
+        h.get("/list-sessions", origin=False, headers=bearer),
+        h.post("/sign-out", {}, origin=False, headers=bearer),
+        h.get("/get-session", origin=False, headers=bearer),
+    ]
+
+
+@plugin_case
+def jwt_cases(h: Http) -> list[httpx.Response]:
+    cookie = h.sign_up("jwt@example.com")
+    return [
+        h.get("/token"),
+        h.get("/jwks"),
+        h.get("/token", cookie=cookie),
+        h.get("/get-session", cookie=cookie),
+        h.get("/get-session"),
+        h.get("/jwks"),
+        h.post("/jwks", {}),
+        h.post("/token", {}, cookie=cookie),
+    ]
 
 
 def test_same_wire_as_better_auth(pairs: PairPool, pair_name: str, name: str) -> None:

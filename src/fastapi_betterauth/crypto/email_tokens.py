@@ -9,14 +9,11 @@ minted by a TypeScript server verifies here and the other way round (protocol §
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import jwt
-from jwt.warnings import InsecureKeyLengthWarning
-
 from ..errors import CryptoError
+from .jwt import ExpiredJWTError, JWTError, decode_jwt, encode_jwt
 
 _MAX_TOKEN_LENGTH = 8192
 """Longer strings are refused before any parsing: real links are a few hundred bytes."""
@@ -47,10 +44,7 @@ def create_email_token(
     claims.update(extra or {})
     claims["iat"] = issued
     claims["exp"] = issued + expires_in
-    with warnings.catch_warnings():
-        # Better Auth accepts any secret length; the production settings check guards strength.
-        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
-        return jwt.encode(claims, secret.encode(), algorithm="HS256", headers={"typ": None})
+    return encode_jwt(claims, secret.encode(), "HS256")
 
 
 def verify_email_token(token: str, secrets: Iterable[str], *, now: float | None = None) -> dict[str, Any]:
@@ -68,19 +62,11 @@ def verify_email_token(token: str, secrets: Iterable[str], *, now: float | None 
     expired = False
     for secret in secrets:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", InsecureKeyLengthWarning)
-                claims: Any = jwt.decode(
-                    token,
-                    secret.encode(),
-                    algorithms=["HS256"],
-                    options={"require": ["exp"], "verify_aud": False, "verify_iss": False, "verify_iat": False},
-                    leeway=0 if now is None else time.time() - now,
-                )
-        except jwt.ExpiredSignatureError:
+            claims = decode_jwt(token, secret.encode(), ["HS256"], leeway=0 if now is None else time.time() - now)
+        except ExpiredJWTError:
             expired = True
             continue
-        except (jwt.PyJWTError, ValueError, TypeError, UnicodeError):
+        except JWTError:
             continue
         return _checked(claims)
     if expired:

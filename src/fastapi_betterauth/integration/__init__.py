@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 from .dependencies import (
+    CurrentIdentity,
     CurrentSession,
     CurrentUser,
     OptionalUser,
+    current_identity,
     current_session,
     current_user,
     get_auth,
     optional_session,
     optional_user,
+    require_jwt,
 )
 from .responses import error_to_response
 from .router import create_auth_router
 
 __all__ = [
+    "CurrentIdentity",
     "CurrentSession",
     "CurrentUser",
     "OptionalUser",
     "create_auth_router",
+    "current_identity",
     "current_session",
     "current_user",
     "error_to_response",
     "get_auth",
     "optional_session",
     "optional_user",
+    "require_jwt",
 ]

@@ -12,23 +12,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 
+from ..crypto.jwt import ExpiredJWTError, JWTError
 from ..errors import AuthError, ConfigurationError, ErrorCode
-from ..models import Session, SessionAndUser, User
+from ..models import Identity, SessionAndUser, User
 from .responses import query_dict, request_headers
 
 if TYPE_CHECKING:
-    from ..auth import BetterAuth
+    from ..resource.jwt_verifier import JWTVerifier
 
-_instances: weakref.WeakSet[BetterAuth] = weakref.WeakSet()
+_instances: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-def register_instance(auth: BetterAuth) -> None:
+def register_instance(auth: Any) -> None:
     """Remember a live instance, so ``get_auth`` can find it when there is exactly one."""
     _instances.add(auth)
 
 
-def get_auth(request: Request) -> BetterAuth:
-    """The ``BetterAuth`` instance serving this app.
+def get_auth(request: Request) -> Any:
+    """The ``BetterAuth`` (or ``ResourceServer``) instance serving this app.
 
     Found in the lifespan state that ``auth.lifespan`` publishes; failing that, the only instance in
     the process. Tests may override it with ``app.dependency_overrides[get_auth]``.
@@ -39,7 +40,7 @@ def get_auth(request: Request) -> BetterAuth:
     state = request.scope.get("state") or {}
     auth = state.get("better_auth")
     if auth is not None:
-        return auth  # type: ignore[no-any-return]
+        return auth
     live = list(_instances)
     if len(live) == 1:
         return live[0]
@@ -49,40 +50,107 @@ def get_auth(request: Request) -> BetterAuth:
     )
 
 
-async def _session_or_none(request: Request, auth: BetterAuth) -> SessionAndUser | None:
-    found = await auth.session_from_headers(request_headers(request), query=query_dict(request))
-    if found is None:
-        return None
-    session, user = found
-    return SessionAndUser(
-        session=Session.model_validate(auth.context.public_session(session)),
-        user=User.model_validate(auth.context.public_user(user)),
-    )
+def _token_error(error: JWTError) -> AuthError:
+    code = ErrorCode.TOKEN_EXPIRED if isinstance(error, ExpiredJWTError) else ErrorCode.INVALID_TOKEN
+    challenge = f'Bearer error="invalid_token", error_description="{error.reason}"'
+    return AuthError(401, code, headers={"WWW-Authenticate": challenge})
 
 
-async def optional_session(request: Request, auth: Any = Depends(get_auth)) -> SessionAndUser | None:
-    """The current session and user, or ``None`` when the caller is anonymous."""
-    return await _session_or_none(request, auth)
-
-
-async def current_session(request: Request, auth: Any = Depends(get_auth)) -> SessionAndUser:
-    """The current session and user; 401 ``UNAUTHORIZED`` (Better Auth's shape) when absent."""
-    found = await _session_or_none(request, auth)
-    if found is None:
-        raise AuthError(401, ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+async def _identity(request: Request, auth: Any) -> Identity | None:
+    try:
+        found: Identity | None = await auth.identify(
+            request_headers(request), query_dict(request), url=str(request.url)
+        )
+    except JWTError as error:
+        raise _token_error(error) from None
     return found
 
 
-async def current_user(session: SessionAndUser = Depends(current_session)) -> User:
-    """The signed-in user; 401 when anonymous."""
-    return session.user
+def _unauthorized() -> AuthError:
+    return AuthError(401, ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def optional_user(session: SessionAndUser | None = Depends(optional_session)) -> User | None:
-    """The signed-in user, or ``None``."""
-    return None if session is None else session.user
+async def current_identity(request: Request, auth: Any = Depends(get_auth)) -> Identity:
+    """Who is calling and how (cookie, bearer session token or JWT); 401 when anonymous or the token is bad."""
+    found = await _identity(request, auth)
+    if found is None:
+        raise _unauthorized()
+    return found
 
 
+async def optional_session(request: Request, auth: Any = Depends(get_auth)) -> SessionAndUser | None:
+    """The current session and user, or ``None`` when the caller is anonymous (or proves identity by JWT)."""
+    found = await _identity(request, auth)
+    if found is None or found.session is None:
+        return None
+    return SessionAndUser(session=found.session, user=found.user)
+
+
+async def current_session(request: Request, auth: Any = Depends(get_auth)) -> SessionAndUser:
+    """The current session and user; 401 ``UNAUTHORIZED`` (Better Auth's shape) without a session.
+
+    A JWT is not a session: JWT callers get 401 here and are served by ``current_user``.
+    """
+    found = await _identity(request, auth)
+    if found is None or found.session is None:
+        raise _unauthorized()
+    return SessionAndUser(session=found.session, user=found.user)
+
+
+async def current_user(identity: Identity = Depends(current_identity)) -> User:
+    """The signed-in user, from a session cookie, a bearer session token or a JWT; 401 when anonymous."""
+    return identity.user
+
+
+async def optional_user(request: Request, auth: Any = Depends(get_auth)) -> User | None:
+    """The signed-in user, or ``None`` when anonymous (a bad token is still a 401)."""
+    found = await _identity(request, auth)
+    return None if found is None else found.user
+
+
+def require_jwt(verifier: JWTVerifier | None = None) -> Any:
+    """A dependency accepting only ``Authorization: Bearer <JWT>``, returning its verified claims.
+
+    ``verifier`` defaults to the app's: the ``ResourceServer``'s ``jwt``, or the jwt plugin's own keys.
+    """
+
+    async def dependency(request: Request, auth: Any = Depends(get_auth)) -> dict[str, Any]:
+        from ..resource.server import bearer_jwt
+
+        token = bearer_jwt(request_headers(request))
+        if token is None:
+            raise _unauthorized()
+        try:
+            if verifier is not None:
+                return await verifier.verify(token)
+            claims: dict[str, Any] = await auth.verify_jwt(token, url=str(request.url))
+            return claims
+        except JWTError as error:
+            raise _token_error(error) from None
+
+    return Depends(dependency)
+
+
+def install_error_handler(app: Any) -> None:
+    """Render ``AuthError`` raised by the dependencies in Better Auth's ``{message, code}`` shape."""
+    handlers = getattr(app, "exception_handlers", None)
+    if handlers is None or AuthError in handlers:
+        return
+    from .responses import error_to_response
+
+    async def handle(request: Any, exc: Exception) -> Any:
+        assert isinstance(exc, AuthError)
+        return error_to_response(exc)
+
+    app.add_exception_handler(AuthError, handle)
+    if getattr(app, "middleware_stack", None) is not None:
+        # The lifespan runs after Starlette built its middleware stack: rebuild it on the next
+        # request so the handler takes effect.
+        app.middleware_stack = None
+
+
+CurrentIdentity = Annotated[Identity, Depends(current_identity)]
+"""``async def route(identity: CurrentIdentity)``: user, session or claims, and how they were proven."""
 CurrentSession = Annotated[SessionAndUser, Depends(current_session)]
 """``async def route(session: CurrentSession)``: the session and user, 401 when anonymous."""
 CurrentUser = Annotated[User, Depends(current_user)]

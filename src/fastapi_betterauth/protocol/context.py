@@ -48,12 +48,18 @@ class AuthContext:
     mailer: Mailer = field(default_factory=lambda: Mailer(None))
     hooks: AuthHooks = field(default_factory=AuthHooks)
     password_policy: PasswordPolicy | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+    """Per-instance state of plugins, by plugin id."""
 
     def base_origin(self, request: AuthRequest) -> str:
         """Origin of ``base_url``, or of the request when none is configured."""
         if self.settings.base_url:
             return origin_of(self.settings.base_url) or self.settings.base_url
         return origin_of(request.url) or ""
+
+    def public_base(self, request: AuthRequest) -> str:
+        """``base_url`` as configured, else the request's origin: the default JWT issuer and audience."""
+        return self.settings.base_url or self.base_origin(request)
 
     def base_url(self, request: AuthRequest) -> str:
         """Origin + base path, e.g. ``http://localhost:8000/api/auth`` (Better Auth ``ctx.context.baseURL``)."""
@@ -132,7 +138,7 @@ class EndpointContext:
     def cookies(self) -> dict[str, str]:
         """Request cookies (raw values)."""
         if self._cookies_in is None:
-            self._cookies_in = parse_cookie_header(self.request.header("cookie"))
+            self._cookies_in = {**parse_cookie_header(self.request.header("cookie")), **self.request.injected_cookies}
         return self._cookies_in
 
     def set_cookie(self, cookie: SetCookie) -> None:

@@ -48,6 +48,11 @@ class AuthRequest:
     """Parsed JSON or form body; ``None`` when the request had none."""
     params: Mapping[str, str] = field(default_factory=dict)
     """Path parameters (``/reset-password/{token}``)."""
+    injected_cookies: dict[str, str] = field(default_factory=dict)
+    """Cookies a plugin derived from other credentials (the bearer plugin's session token).
+
+    Read like the client's cookies, but not part of the ``Cookie`` header, so the origin check still
+    sees the request as it arrived (a bearer-only request is not a cookie request)."""
     peer: str | None = None
     """TCP peer address: only ever used to key rate limits, never stored or trusted as the client IP."""
 

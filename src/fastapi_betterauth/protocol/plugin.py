@@ -30,3 +30,5 @@ class Plugin:
     schema: tuple[TableSpec, ...] = ()
     on_request: RequestHook | None = None
     on_response: ResponseHook | None = None
+    init: Callable[[AuthContext], None] | None = None
+    """Called once with the instance's context (plugins keep their state in ``context.extensions``)."""

@@ -1,0 +1,208 @@
+"""JWT and JWK primitives: the only module that imports a JOSE library (PyJWT + cryptography).
+
+Better Auth signs with ``jose``; the formats that matter on the wire (protected header without
+``typ``, claim order, JWK member names) are reproduced here so tokens and keys cross between the
+two servers.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import jwt as pyjwt
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
+from jwt.warnings import InsecureKeyLengthWarning
+
+from ..errors import CryptoError
+
+JWTAlgorithm = Literal["EdDSA", "ES256", "ES512", "RS256", "PS256"]
+ASYMMETRIC_ALGORITHMS: tuple[str, ...] = (
+    "EdDSA",
+    "ES256",
+    "ES384",
+    "ES512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+)
+DEFAULT_CURVES: dict[str, str | None] = {
+    "EdDSA": "Ed25519",
+    "ES256": "P-256",
+    "ES512": "P-521",
+    "RS256": None,
+    "PS256": None,
+}
+
+
+class JWTError(CryptoError):
+    """A token that cannot be trusted: malformed, wrongly signed, wrong algorithm, expired, wrong issuer..."""
+
+    def __init__(self, message: str, *, reason: str = "invalid_token") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class ExpiredJWTError(JWTError):
+    """A correctly signed token whose ``exp`` has passed."""
+
+
+def encode_jwt(claims: Mapping[str, Any], key: Any, algorithm: str, *, headers: Mapping[str, Any] | None = None) -> str:
+    """Sign ``claims`` in order, with a protected header of exactly ``{"alg", ...headers}`` (no ``typ``)."""
+    with warnings.catch_warnings():
+        # Better Auth accepts any HMAC secret length; the production settings check guards strength.
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        return pyjwt.encode(dict(claims), key, algorithm=algorithm, headers={"typ": None, **(headers or {})})
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    """The protected header, unverified (to pick the key by ``kid``).
+
+    Raises:
+        JWTError: not a JWS compact token.
+    """
+    try:
+        header = pyjwt.get_unverified_header(token)
+    except (pyjwt.PyJWTError, ValueError, TypeError, UnicodeError) as error:
+        raise JWTError(f"malformed token: {error}") from None
+    return header
+
+
+def decode_jwt(
+    token: str,
+    key: Any,
+    algorithms: Iterable[str],
+    *,
+    issuer: str | Iterable[str] | None = None,
+    audience: str | Iterable[str] | None = None,
+    leeway: float = 0,
+    require: Iterable[str] = ("exp",),
+) -> dict[str, Any]:
+    """Verify signature, algorithm, ``exp``/``nbf`` (with ``leeway``), ``iss`` and ``aud``; return the claims.
+
+    Raises:
+        ExpiredJWTError: correctly signed but expired.
+        JWTError: anything else wrong (the only other error this raises).
+    """
+    if not isinstance(token, str) or not token or len(token) > 16384:
+        raise JWTError("malformed token")
+    iss: Any = issuer if issuer is None or isinstance(issuer, str) else list(issuer)
+    aud: Any = audience if audience is None or isinstance(audience, str) else list(audience)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+            claims: Any = pyjwt.decode(
+                token,
+                key,
+                algorithms=list(algorithms),
+                issuer=iss,
+                audience=aud,
+                leeway=leeway,
+                options={
+                    "require": list(require),
+                    "verify_aud": aud is not None,
+                    "verify_iss": iss is not None,
+                    "verify_iat": False,
+                },
+            )
+    except pyjwt.ExpiredSignatureError:
+        raise ExpiredJWTError("token expired", reason="expired") from None
+    except pyjwt.ImmatureSignatureError:
+        raise JWTError("token not valid yet", reason="not_yet_valid") from None
+    except pyjwt.InvalidIssuerError:
+        raise JWTError("wrong issuer", reason="issuer") from None
+    except pyjwt.InvalidAudienceError:
+        raise JWTError("wrong audience", reason="audience") from None
+    except pyjwt.InvalidAlgorithmError:
+        raise JWTError("algorithm not allowed", reason="algorithm") from None
+    except (pyjwt.PyJWTError, ValueError, TypeError, UnicodeError, OverflowError) as error:
+        raise JWTError(f"invalid token: {type(error).__name__}") from None
+    if not isinstance(claims, dict):
+        raise JWTError("claims are not an object")
+    return claims
+
+
+# -- keys ------------------------------------------------------------------------------------------
+
+_ALGORITHM_CLASSES: dict[str, Any] = {
+    "EdDSA": OKPAlgorithm,
+    "ES256": ECAlgorithm,
+    "ES384": ECAlgorithm,
+    "ES512": ECAlgorithm,
+    "RS256": RSAAlgorithm,
+    "RS384": RSAAlgorithm,
+    "RS512": RSAAlgorithm,
+    "PS256": RSAPSSAlgorithm,
+    "PS384": RSAPSSAlgorithm,
+    "PS512": RSAPSSAlgorithm,
+}
+_JWK_ORDER = ("crv", "d", "dp", "dq", "e", "n", "p", "q", "qi", "x", "y", "kty")
+"""``jose``'s exportJWK member order (Better Auth stores what it exports)."""
+
+
+def generate_key_pair(
+    algorithm: str, *, crv: str | None = None, modulus_length: int = 2048
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new (private JWK, public JWK) pair for ``algorithm``, members in ``jose``'s order.
+
+    Raises:
+        CryptoError: an algorithm or curve Better Auth does not offer.
+    """
+    curve = crv or DEFAULT_CURVES.get(algorithm)
+    private: Any
+    if algorithm == "EdDSA":
+        if curve not in (None, "Ed25519"):
+            raise CryptoError(f"unsupported EdDSA curve {curve}")
+        private = ed25519.Ed25519PrivateKey.generate()
+    elif algorithm in ("ES256", "ES384", "ES512"):
+        curves = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}
+        if curve not in curves:
+            raise CryptoError(f"unsupported curve {curve}")
+        private = ec.generate_private_key(curves[curve])
+    elif algorithm in ("RS256", "PS256", "RS384", "RS512", "PS384", "PS512"):
+        private = rsa.generate_private_key(public_exponent=65537, key_size=modulus_length)
+    else:
+        raise CryptoError(f"unsupported algorithm {algorithm}")
+    cls = _ALGORITHM_CLASSES[algorithm]
+    private_jwk = _ordered(json.loads(cls.to_jwk(private)))
+    public_jwk = _ordered(json.loads(cls.to_jwk(private.public_key())))
+    return private_jwk, public_jwk
+
+
+def _ordered(jwk: dict[str, Any]) -> dict[str, Any]:
+    out = {k: jwk[k] for k in _JWK_ORDER if k in jwk}
+    out.update({k: v for k, v in jwk.items() if k not in out and k not in ("key_ops", "ext", "alg", "use", "kid")})
+    return out
+
+
+def key_from_jwk(jwk: Mapping[str, Any], algorithm: str) -> Any:
+    """The cryptography key object of a JWK, for ``algorithm``.
+
+    Raises:
+        CryptoError: the JWK is malformed or does not fit the algorithm.
+    """
+    cls = _ALGORITHM_CLASSES.get(algorithm)
+    if cls is None:
+        raise CryptoError(f"unsupported algorithm {algorithm}")
+    try:
+        return cls.from_jwk(json.dumps(dict(jwk)))
+    except (pyjwt.PyJWTError, ValueError, TypeError, KeyError) as error:
+        raise CryptoError(f"unusable JWK: {type(error).__name__}") from None
+
+
+def algorithm_fits_key(algorithm: str, jwk: Mapping[str, Any]) -> bool:
+    """Whether a JWK's type can verify ``algorithm`` (blocks HS/asymmetric key confusion)."""
+    kty = jwk.get("kty")
+    if algorithm == "EdDSA":
+        return kty == "OKP"
+    if algorithm.startswith("ES"):
+        return kty == "EC"
+    if algorithm.startswith(("RS", "PS")):
+        return kty == "RSA"
+    return False

@@ -1,0 +1,77 @@
+"""The bearer plugin: ``Authorization: Bearer <token>`` instead of the cookie. Mirrors better-auth/src/plugins/bearer.
+
+Incoming, a signed value (``<token>.<signature>``, URL-encoded or not) or, unless
+``require_signature``, a raw session token is checked and used as the session cookie; anything
+that does not verify is ignored (the real cookies apply). Outgoing, every answer that sets the
+session cookie also carries ``set-auth-token`` (protocol §9.2).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from ..crypto.signing import sign_value, unsign_value
+from ..errors import CryptoError
+from ..protocol.context import AuthContext
+from ..protocol.endpoint import AuthRequest, AuthResponse
+from ..protocol.plugin import Plugin
+
+BEARER_SCHEME = "bearer "
+
+
+def bearer(*, require_signature: bool = False) -> Plugin:
+    """Accept session tokens in ``Authorization: Bearer`` and expose them in ``set-auth-token``.
+
+    Args:
+        require_signature: refuse raw (unsigned) session tokens (Better Auth ``requireSignature``).
+    """
+
+    def on_request(auth: AuthContext, request: AuthRequest) -> AuthRequest:
+        signed = bearer_session_token(auth, request, require_signature=require_signature)
+        if signed is not None:
+            request.injected_cookies[auth.cookies.session_token] = signed
+        return request
+
+    def on_response(auth: AuthContext, request: AuthRequest, response: AuthResponse) -> None:
+        for cookie in reversed(response.cookies):
+            if cookie.name == auth.cookies.session_token:
+                if cookie.value and cookie.max_age != 0:
+                    response.headers.append(("set-auth-token", unquote(cookie.value)))
+                    expose_header(response, "set-auth-token")
+                return
+
+    return Plugin(id="bearer", on_request=on_request, on_response=on_response)
+
+
+def bearer_session_token(auth: AuthContext, request: AuthRequest, *, require_signature: bool = False) -> str | None:
+    """The verified signed session value from ``Authorization``, or ``None``."""
+    header = request.header("authorization")
+    if not header or header[:7].lower() != BEARER_SCHEME:
+        return None
+    token = header[7:].strip()
+    if not token:
+        return None
+    if "." in token:
+        signed = unquote(token) if "%" in token else token
+    elif require_signature:
+        return None
+    else:
+        signed = sign_value(token, auth.secret)
+    try:
+        unsign_value(signed, auth.secrets)
+    except (CryptoError, ValueError, UnicodeError):
+        return None
+    return signed
+
+
+def expose_header(response: AuthResponse, name: str) -> None:
+    """Add ``name`` to ``Access-Control-Expose-Headers`` (merged, as Better Auth does)."""
+    existing = [v for k, v in response.headers if k.lower() == "access-control-expose-headers"]
+    names: list[str] = []
+    for value in existing:
+        names.extend(part.strip() for part in value.split(",") if part.strip())
+    if name not in names:
+        # Better Auth's jwt hook runs before the bearer one: "set-auth-jwt, set-auth-token".
+        names.insert(0, name) if name == "set-auth-jwt" else names.append(name)
+    response.headers[:] = [(k, v) for k, v in response.headers if k.lower() != "access-control-expose-headers"]
+    response.headers.append(("Access-Control-Expose-Headers", ", ".join(names)))

@@ -1,0 +1,126 @@
+"""The jwt plugin: ``GET /token``, ``GET /jwks`` and the ``set-auth-jwt`` header. Mirrors better-auth/src/plugins/jwt.
+
+Keys live in the ``jwks`` table in Better Auth's exact format (private halves encrypted with the
+secret), so a TypeScript server sharing the database serves and uses the same keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...crypto.jwt import DEFAULT_CURVES
+from ...errors import ConfigurationError
+from ...protocol.context import AuthContext, EndpointContext
+from ...protocol.endpoint import AuthRequest, AuthResponse
+from ...protocol.plugin import Plugin
+from ..bearer import expose_header
+from .endpoints import jwt_endpoints
+from .keys import JWKSKeys
+from .options import JWTOptions, PayloadBuilder, seconds
+from .schema import JWKS_TABLE
+from .tokens import LocalVerifier, issue_token
+
+EXTENSION = "jwt"
+
+
+class JWTExtension:
+    """Per-instance state: the key store and the local verifier."""
+
+    def __init__(self, options: JWTOptions, auth: AuthContext) -> None:
+        self.options = options
+        self.keys = JWKSKeys(options, auth.adapter, auth.secret, auth.secrets)
+        self.verifier = LocalVerifier(self.keys, options)
+
+
+def jwt(
+    *,
+    algorithm: str = "EdDSA",
+    curve: str | None = None,
+    modulus_length: int = 2048,
+    rotation_interval: int | None = None,
+    grace_period: int = 2592000,
+    expiration_time: int | str = "15m",
+    issuer: str | None = None,
+    audience: str | None = None,
+    define_payload: PayloadBuilder | None = None,
+    disable_setting_jwt_header: bool = False,
+    disable_private_key_encryption: bool = False,
+    jwks_path: str = "/jwks",
+    remote_jwks_url: str | None = None,
+) -> Plugin:
+    """JWTs for the current session, and the key set that verifies them.
+
+    Args:
+        algorithm: ``EdDSA`` (Ed25519, the default), ``ES256``, ``ES512``, ``RS256`` or ``PS256``
+            (Better Auth ``jwks.keyPairConfig.alg``).
+        curve: for EdDSA/ES* (default Ed25519 / P-256 / P-521).
+        modulus_length: RSA key size.
+        rotation_interval: seconds until a key expires and a new one is made (``jwks.rotationInterval``).
+        grace_period: seconds an expired key stays in ``/jwks`` (``jwks.gracePeriod``, 30 days).
+        expiration_time: token lifetime, seconds or ``"15m"`` (``jwt.expirationTime``).
+        issuer: ``iss`` (default: the base URL).
+        audience: ``aud`` (default: the base URL).
+        define_payload: ``(session, user) -> claims`` instead of the whole user (``jwt.definePayload``).
+        disable_setting_jwt_header: no ``set-auth-jwt`` on get-session.
+        disable_private_key_encryption: store private JWKs in clear (Better Auth's option; not advised).
+        jwks_path: where the key set is served (``jwks.jwksPath``).
+        remote_jwks_url: keys are served elsewhere: ``/jwks`` answers 404 (``jwks.remoteUrl``).
+    """
+    if algorithm not in DEFAULT_CURVES:
+        raise ConfigurationError(f"jwt(algorithm={algorithm!r}): use one of {', '.join(DEFAULT_CURVES)}")
+    if not jwks_path.startswith("/") or ".." in jwks_path:
+        raise ConfigurationError("jwt(jwks_path=...) must start with '/' and not contain '..'")
+    options = JWTOptions(
+        algorithm=algorithm,
+        curve=curve,
+        modulus_length=modulus_length,
+        rotation_interval=rotation_interval,
+        grace_period=grace_period,
+        expiration_time=seconds(expiration_time),
+        issuer=issuer,
+        audience=audience,
+        define_payload=define_payload,
+        disable_setting_jwt_header=disable_setting_jwt_header,
+        disable_private_key_encryption=disable_private_key_encryption,
+        jwks_path=jwks_path,
+    )
+
+    def extension(auth: AuthContext) -> JWTExtension:
+        found = auth.extensions.get(EXTENSION)
+        if found is None:
+            found = auth.extensions[EXTENSION] = JWTExtension(options, auth)
+        assert isinstance(found, JWTExtension)
+        return found
+
+    def keys_of(ctx: EndpointContext) -> JWKSKeys:
+        return extension(ctx.auth).keys
+
+    async def on_response(auth: AuthContext, request: AuthRequest, response: AuthResponse) -> None:
+        if options.disable_setting_jwt_header or request.path != "/get-session" or response.status != 200:
+            return
+        body: Any = response.body
+        if not isinstance(body, dict) or not body.get("session") or not body.get("user"):
+            return
+        token = await issue_token(
+            extension(auth).keys, options, body["session"], body["user"], auth.public_base(request)
+        )
+        response.headers.append(("set-auth-jwt", token))
+        expose_header(response, "set-auth-jwt")
+
+    return Plugin(
+        id="jwt",
+        endpoints=jwt_endpoints(options, keys_of, remote_jwks_url is not None),
+        schema=(JWKS_TABLE,),
+        on_response=on_response,
+        init=_init(extension),
+    )
+
+
+def _init(extension: Any) -> Any:
+    def init(auth: AuthContext) -> None:
+        extension(auth)
+
+    return init
+
+
+__all__ = ["JWTExtension", "jwt"]

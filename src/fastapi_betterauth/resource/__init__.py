@@ -1,0 +1,7 @@
+"""Resource-server mode: verify what a Better Auth server (TypeScript or Python) issued, without issuing."""
+
+from .jwt_verifier import JWTVerifier
+from .server import ResourceServer
+from .session_verifier import SessionVerifier
+
+__all__ = ["JWTVerifier", "ResourceServer", "SessionVerifier"]

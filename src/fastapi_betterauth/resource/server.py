@@ -1,0 +1,104 @@
+"""``ResourceServer``: the dependencies' view of a FastAPI app that only verifies what Better Auth issued.
+
+Use it instead of ``BetterAuth`` when a TypeScript Better Auth server signs users in: ``current_user``,
+``current_session`` and ``require_role`` then work exactly as with ``BetterAuth``, from a session cookie,
+a bearer session token or a JWT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from ..crypto.jwt import JWTError
+from ..errors import ConfigurationError
+from ..models import Identity, Session, User
+from .jwt_verifier import JWTVerifier
+from .session_verifier import SessionVerifier
+
+
+class ResourceServer:
+    """Verify sessions and/or JWTs issued elsewhere.
+
+    Args:
+        jwt: a :class:`JWTVerifier` for ``Authorization: Bearer <JWT>``.
+        sessions: a :class:`SessionVerifier` for the session cookie and bearer session tokens.
+    """
+
+    def __init__(self, *, jwt: JWTVerifier | None = None, sessions: SessionVerifier | None = None) -> None:
+        if jwt is None and sessions is None:
+            raise ConfigurationError("ResourceServer needs jwt=JWTVerifier(...) and/or sessions=SessionVerifier(...)")
+        self.jwt = jwt
+        self.sessions = sessions
+        from ..integration.dependencies import register_instance
+
+        register_instance(self)
+
+    async def identify(self, headers: Mapping[str, str], query: Mapping[str, Any] | None = None) -> Identity | None:
+        """The caller's identity, ``None`` when anonymous.
+
+        Raises:
+            JWTError: a bearer JWT was presented and does not verify.
+        """
+        lowered = {k.lower(): v for k, v in headers.items()}
+        if self.sessions is not None:
+            found = await self.sessions.lookup(lowered)
+            if found is not None:
+                session, user, via = found
+                return Identity(user=User.model_validate(user), session=Session.model_validate(session), via=via)
+        token = bearer_jwt(lowered)
+        if token is None or self.jwt is None:
+            return None
+        claims = await self.jwt.verify(token)
+        return Identity(user=user_from_claims(claims), claims=claims, via="jwt")
+
+    def jwt_verifier(self) -> JWTVerifier | None:
+        """The verifier ``require_jwt`` uses by default."""
+        return self.jwt
+
+    @asynccontextmanager
+    async def lifespan(self, app: Any = None) -> AsyncIterator[dict[str, Any]]:
+        """``FastAPI(lifespan=resource.lifespan)``: publishes itself to the dependencies, closes at exit."""
+        if app is not None:
+            from ..integration.dependencies import install_error_handler
+
+            install_error_handler(app)
+        try:
+            yield {"better_auth": self}
+        finally:
+            if self.sessions is not None:
+                await self.sessions.close()
+
+
+def bearer_jwt(headers: Mapping[str, str]) -> str | None:
+    """The token of ``Authorization: Bearer <header>.<payload>.<signature>``, or ``None``."""
+    header = headers.get("authorization")
+    if not header or header[:7].lower() != "bearer ":
+        return None
+    token = header[7:].strip()
+    return token if token.count(".") == 2 else None
+
+
+def user_from_claims(claims: Mapping[str, Any]) -> User:
+    """A ``User`` from JWT claims: Better Auth puts the whole user in its tokens; minimal tokens still work.
+
+    Raises:
+        JWTError: claims that cannot describe a user.
+    """
+    issued = claims.get("iat")
+    fallback = datetime.fromtimestamp(issued if isinstance(issued, int | float) else 0, UTC)
+    data = {
+        "name": "",
+        "email": "",
+        "emailVerified": False,
+        "createdAt": fallback,
+        "updatedAt": fallback,
+        **{k: v for k, v in claims.items() if k not in ("iat", "exp", "nbf", "iss", "aud", "sub", "jti")},
+        "id": claims["sub"],
+    }
+    try:
+        return User.model_validate(data)
+    except ValueError as error:
+        raise JWTError(f"claims do not describe a user: {type(error).__name__}") from None
