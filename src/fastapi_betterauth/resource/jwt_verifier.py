@@ -88,6 +88,7 @@ class JWTVerifier:
         self._imported: dict[tuple[str, str], Any] = {}
         self._fetched_at = float("-inf")
         self._attempted_at = float("-inf")
+        self._kid_refetch_at = float("-inf")
         self._lock = asyncio.Lock()
         if jwks is not None:
             self._load(jwks)
@@ -125,17 +126,26 @@ class JWTVerifier:
             logger.warning("could not fetch the JWKS from %s: %s", self.jwks_url, type(error).__name__)
 
     async def _key_entry(self, kid: str) -> tuple[str | None, dict[str, Any]] | None:
-        if self.jwks_url is not None and self._needs_fetch(kid):
-            async with self._lock:
-                if self._needs_fetch(kid):  # another request may have fetched while we waited
+        if self.jwks_url is not None and (
+            kid not in self._keys or time.monotonic() - self._fetched_at > self.cache_seconds
+        ):
+            async with self._lock:  # decided under the lock: another request may have fetched meanwhile
+                if self._needs_fetch(kid):
                     await self._fetch()
         return self._keys.get(kid)
 
     def _needs_fetch(self, kid: str) -> bool:
-        """Stale set or unknown ``kid``, and no attempt in the last ``refetch_interval`` seconds."""
+        """Whether to fetch now: a stale set, or an unknown ``kid``, each at most every ``refetch_interval``.
+
+        Forged kids therefore cannot make us hammer the issuer, nor can an issuer outage.
+        """
         now = time.monotonic()
-        wanted = now - self._fetched_at > self.cache_seconds or kid not in self._keys
-        return wanted and now - self._attempted_at >= self.refetch_interval
+        if now - self._fetched_at > self.cache_seconds and now - self._attempted_at >= self.refetch_interval:
+            return True
+        if kid not in self._keys and now - self._kid_refetch_at >= self.refetch_interval:
+            self._kid_refetch_at = now
+            return True
+        return False
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The claims of a valid token.
