@@ -36,7 +36,9 @@ class ResourceServer:
 
         register_instance(self)
 
-    async def identify(self, headers: Mapping[str, str], query: Mapping[str, Any] | None = None) -> Identity | None:
+    async def identify(
+        self, headers: Mapping[str, str], query: Mapping[str, Any] | None = None, *, url: str | None = None
+    ) -> Identity | None:
         """The caller's identity, ``None`` when anonymous.
 
         Raises:
@@ -54,9 +56,15 @@ class ResourceServer:
         claims = await self.jwt.verify(token)
         return Identity(user=user_from_claims(claims), claims=claims, via="jwt")
 
-    def jwt_verifier(self) -> JWTVerifier | None:
-        """The verifier ``require_jwt`` uses by default."""
-        return self.jwt
+    async def verify_jwt(self, token: str, *, url: str | None = None) -> dict[str, Any]:
+        """Verify a JWT with the configured verifier (what ``require_jwt()`` uses by default).
+
+        Raises:
+            JWTError: it does not verify, or no ``jwt`` verifier is configured.
+        """
+        if self.jwt is None:
+            raise JWTError("no JWT verifier is configured", reason="not_configured")
+        return await self.jwt.verify(token)
 
     @asynccontextmanager
     async def lifespan(self, app: Any = None) -> AsyncIterator[dict[str, Any]]:
