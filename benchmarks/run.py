@@ -31,7 +31,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 INTEROP = ROOT / "tests" / "interop"
-SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
+SECRET = "load-test-secret-0123456789abcdef0123456789"  # = tests/load/server_app.py: shared jwks keys
 ORIGIN = {"Origin": "http://localhost:3000"}
 PG_ADMIN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -42,13 +42,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60, path: str = "/api/auth/ok") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}")
         try:
-            if httpx.get(f"{url}/api/auth/ok", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -57,7 +57,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
 
 
 @contextmanager
-def python_server(database_url: str) -> Iterator[str]:
+def python_server(database_url: str, plugins: str = "", app: str = "tests.load.server_app:app") -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -65,14 +65,15 @@ def python_server(database_url: str) -> Iterator[str]:
         "DATABASE_URL": database_url,
         "BETTER_AUTH_URL": url,
         "MAIL_LOG": str(ROOT / ".benchmarks" / f"mail-{port}.jsonl"),
+        "PLUGINS": plugins,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.load.server_app:app", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,
         env=env,
     )
     try:
-        wait_ready(url, proc)
+        wait_ready(url, proc, path="/api/auth/ok" if "server_app" in app else "/token-for-bench")
         yield url
     finally:
         proc.terminate()
@@ -80,7 +81,7 @@ def python_server(database_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def ts_server(pg_dsn: str) -> Iterator[str]:
+def ts_server(pg_dsn: str, plugins: str = "") -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -89,6 +90,7 @@ def ts_server(pg_dsn: str) -> Iterator[str]:
         "DATABASE_URL": pg_dsn,
         "BETTER_AUTH_SECRET": SECRET,
         "BETTER_AUTH_URL": url,
+        "PLUGINS": plugins,
     }
     proc = subprocess.Popen(["node", str(INTEROP / "ts_server.mjs")], cwd=INTEROP, env=env)
     try:
@@ -109,12 +111,20 @@ def session_cookie(url: str, email: str) -> str:
     return "; ".join(c.split(";", 1)[0] for c in r.headers.get_list("set-cookie"))
 
 
-def load(url: str, cookie: str, seconds: int, connections: int = 32) -> float:
-    """Requests per second for GET /get-session with a valid session cookie."""
-    target = f"{url}/api/auth/get-session"
+def load(
+    url: str,
+    cookie: str,
+    seconds: int,
+    connections: int = 32,
+    *,
+    path: str = "/api/auth/get-session",
+    header: str = "Cookie",
+) -> float:
+    """Requests per second for ``GET path`` with one credential header (default: the session cookie)."""
+    target = f"{url}{path}"
     if shutil.which("wrk"):
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"Cookie: {cookie}", target],
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", f"{header}: {cookie}", target],
             capture_output=True,
             text=True,
             check=True,
@@ -124,13 +134,13 @@ def load(url: str, cookie: str, seconds: int, connections: int = 32) -> float:
         if non2xx:
             raise RuntimeError(f"{non2xx.group(1)} failed requests against {target}")
         return float(match.group(1)) if match else 0.0
-    return asyncio.run(_httpx_load(target, cookie, seconds, connections))
+    return asyncio.run(_httpx_load(target, {header: cookie}, seconds, connections))
 
 
-async def _httpx_load(target: str, cookie: str, seconds: int, connections: int) -> float:
+async def _httpx_load(target: str, headers: dict[str, str], seconds: int, connections: int) -> float:
     count = 0
     stop = time.monotonic() + seconds
-    async with httpx.AsyncClient(headers={"Cookie": cookie}, limits=httpx.Limits(max_connections=connections)) as c:
+    async with httpx.AsyncClient(headers=headers, limits=httpx.Limits(max_connections=connections)) as c:
 
         async def worker() -> None:
             nonlocal count
@@ -214,6 +224,25 @@ async def _enumeration_timing(url: str, rounds: int = 15) -> dict[str, float]:
         }
 
 
+def _jwt_route_comparison(seconds: int) -> dict[str, float]:
+    """A require_jwt route vs a bare PyJWT route, same token, same process, measured back to back."""
+    with python_server("", app="benchmarks.jwt_app:app") as url:
+        token = httpx.get(f"{url}/token-for-bench").json()["token"]
+        auth = f"Bearer {token}"
+        for path in ("/protected", "/bare"):
+            httpx.get(f"{url}{path}", headers={"Authorization": auth}).raise_for_status()
+        load(url, auth, 1, path="/bare", header="Authorization")  # warm-up
+        bare = load(url, auth, seconds, path="/bare", header="Authorization")
+        ours = load(url, auth, seconds, path="/protected", header="Authorization")
+        bare_again = load(url, auth, seconds, path="/bare", header="Authorization")
+    baseline = (bare + bare_again) / 2
+    return {
+        "require_jwt_rps": round(ours, 1),
+        "bare_pyjwt_rps": round(baseline, 1),
+        "ratio": round(ours / baseline, 3) if baseline else 0.0,
+    }
+
+
 def fresh_pg_database() -> str | None:
     try:
         import asyncpg
@@ -249,6 +278,8 @@ def main() -> None:
         results["hashing"] = asyncio.run(_latency_under_sign_ins(url))
         results["enumeration_timing_sqlite"] = asyncio.run(_enumeration_timing(url))
 
+    results["jwt_protected_route"] = _jwt_route_comparison(args.seconds)
+
     dsn = fresh_pg_database()
     if dsn:
         with python_server(dsn.replace("postgresql://", "postgresql+asyncpg://")) as url:
@@ -263,6 +294,16 @@ def main() -> None:
             ts = results["typescript_postgres_get_session_rps"]
             assert isinstance(py, float) and isinstance(ts, float)
             results["python_over_typescript"] = round(py / ts, 2) if ts else None
+            with python_server(dsn.replace("postgresql://", "postgresql+asyncpg://"), plugins="bearer,jwt") as url:
+                cookie = session_cookie(url, "pj@bench.dev")
+                results["python_postgres_jwt_get_session_rps"] = load(url, cookie, args.seconds)
+            with ts_server(dsn, plugins="bearer,jwt") as url:
+                cookie = session_cookie(url, "tj@bench.dev")
+                results["typescript_postgres_jwt_get_session_rps"] = load(url, cookie, args.seconds)
+            pyj = results["python_postgres_jwt_get_session_rps"]
+            tsj = results["typescript_postgres_jwt_get_session_rps"]
+            assert isinstance(pyj, float) and isinstance(tsj, float)
+            results["python_over_typescript_with_jwt"] = round(pyj / tsj, 2) if tsj else None
         else:
             print("node or tests/interop/node_modules missing: no TypeScript comparison")
     print(json.dumps(results, indent=2))

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+import fastapi_betterauth
 from fastapi_betterauth import AuthSettings, BetterAuth, FileOutboxSender
 
 auth = BetterAuth(
@@ -19,6 +20,8 @@ auth = BetterAuth(
     database=os.environ["DATABASE_URL"],
     # MAIL_LOG switches the mailed flows on (the benchmarks time password-reset requests).
     email_sender=FileOutboxSender(os.environ["MAIL_LOG"]) if os.environ.get("MAIL_LOG") else None,
+    # PLUGINS=bearer,jwt: the get-session benchmark with the jwt plugin on.
+    plugins=[getattr(fastapi_betterauth, name)() for name in filter(None, os.environ.get("PLUGINS", "").split(","))],
 )
 
 

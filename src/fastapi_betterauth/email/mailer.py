@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 
 from .message import EmailMessage, EmailSender
 from .templates import EmailTemplates
 
 logger = logging.getLogger("fastapi_betterauth.email")
+
+BACKGROUND_DELAY = (0.02, 0.2)
+"""Background jobs start after a random delay in this range (seconds): their load then lands on some
+later request at random instead of right behind the answer that caused them, where a prober timing
+consecutive requests would see it."""
 
 
 class Mailer:
@@ -55,6 +61,8 @@ class Mailer:
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, job: Callable[[], Awaitable[None]], label: str) -> None:
+        low, high = BACKGROUND_DELAY
+        await asyncio.sleep(low + (high - low) * secrets.randbelow(1000) / 1000)
         try:
             await job()
         except Exception as error:  # never surfaces in a response
