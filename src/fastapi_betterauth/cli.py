@@ -42,7 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("--database-url", help="SQLAlchemy async URL (default: $DATABASE_URL)")
     migrate = sub.add_parser("migrate", help="apply the library's Alembic migrations (production)")
     migrate.add_argument("--database-url", help="SQLAlchemy async URL (default: $DATABASE_URL)")
-    migrate.add_argument("--revision", default="heads", help="target revision (default: heads)")
+    migrate.add_argument(
+        "--revision", default="better_auth@head", help="target revision (default: the core tables, better_auth@head)"
+    )
+    migrate.add_argument(
+        "--plugin", action="append", default=[], choices=["jwt"], help="also create this plugin's tables (repeatable)"
+    )
     args = parser.parse_args(argv)
 
     url = _database_url(args.database_url)
@@ -54,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     migrations.upgrade(url, args.revision)
     print(f"migrated to {args.revision}")
+    for plugin in args.plugin:
+        target = f"{migrations.PLUGIN_BRANCHES[plugin]}@head"
+        migrations.upgrade(url, target)
+        print(f"migrated to {target}")
     return 0
 
 

@@ -85,8 +85,8 @@ async def make_database(
     yield make
 
 
-async def _create_schema(url: str, statements: list[str] | None = None) -> None:
-    adapter = SQLAlchemyAdapter(url)
+async def _create_schema(url: str, statements: list[str] | None = None, schema: Any = None) -> None:
+    adapter = SQLAlchemyAdapter(url, schema)
     if statements is not None:
 
         def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -114,6 +114,25 @@ async def test_upgrade_builds_the_schema_create_schema_builds(make_database: Cal
     assert await migrated.version_query(migrations.VERSION_TABLE) == [migrations.CORE_REVISION]
 
 
+async def test_jwt_branch_builds_the_jwks_table_the_plugin_needs(
+    make_database: Callable[[], Awaitable[Database]],
+) -> None:
+    from fastapi_betterauth.db.schema import CORE_SCHEMA, merge_schema
+    from fastapi_betterauth.plugins.jwt.schema import JWKS_TABLE
+
+    migrated, created = await make_database(), await make_database()
+    await anyio.to_thread.run_sync(migrations.upgrade, migrated.url)
+    await anyio.to_thread.run_sync(migrations.upgrade, migrated.url, "better_auth_jwt@head")
+    await _create_schema(created.adapter_url, schema=merge_schema(CORE_SCHEMA, (JWKS_TABLE,)))
+    after = await migrated.snapshot()
+    assert "jwks" in after["tables"]
+    assert _without_version_table(after) == await created.snapshot()
+    # The core-only upgrade does not create it.
+    core_only = await make_database()
+    await anyio.to_thread.run_sync(migrations.upgrade, core_only.url)
+    assert "jwks" not in (await core_only.snapshot())["tables"]
+
+
 async def test_create_schema_after_the_migration_is_a_no_op(make_database: Callable[[], Awaitable[Database]]) -> None:
     db = await make_database()
     await anyio.to_thread.run_sync(migrations.upgrade, db.url)
@@ -136,7 +155,7 @@ async def test_upgrade_twice_is_a_no_op(make_database: Callable[[], Awaitable[Da
     db = await make_database()
     await anyio.to_thread.run_sync(migrations.upgrade, db.url)
     before = await db.snapshot()
-    await anyio.to_thread.run_sync(migrations.upgrade, db.url, "heads")
+    await anyio.to_thread.run_sync(migrations.upgrade, db.url, "better_auth@head")
     assert await db.snapshot() == before
 
 
@@ -181,7 +200,7 @@ async def test_url_from_environment_and_ini(
     from_env, from_ini = await make_database(), await make_database()
     # `alembic -c ALEMBIC_INI upgrade head` with DATABASE_URL set.
     monkeypatch.setenv("DATABASE_URL", from_env.url)
-    await anyio.to_thread.run_sync(command.upgrade, Config(migrations.ALEMBIC_INI), "head")
+    await anyio.to_thread.run_sync(command.upgrade, Config(migrations.ALEMBIC_INI), "better_auth@head")
     assert await from_env.version_query(migrations.VERSION_TABLE) == [migrations.CORE_REVISION]
     # -x url=... wins over DATABASE_URL.
     explicit = migrations.alembic_config(from_ini.url)
@@ -192,7 +211,7 @@ async def test_url_from_environment_and_ini(
     monkeypatch.delenv("DATABASE_URL")
     config = Config(migrations.ALEMBIC_INI)
     config.set_main_option("sqlalchemy.url", from_ini.url.replace("%", "%%"))
-    await anyio.to_thread.run_sync(command.upgrade, config, "head")
+    await anyio.to_thread.run_sync(command.upgrade, config, "better_auth@head")
     assert await from_ini.version_query(migrations.VERSION_TABLE) == [migrations.CORE_REVISION]
 
 
@@ -200,7 +219,7 @@ async def test_url_from_environment_and_ini(
 def test_no_url_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(ConfigurationError, match="DATABASE_URL"):
-        command.upgrade(Config(migrations.ALEMBIC_INI), "head")
+        command.upgrade(Config(migrations.ALEMBIC_INI), "better_auth@head")
 
 
 def test_sqlite_needs_the_async_driver(tmp_path: Path) -> None:

@@ -80,17 +80,31 @@ def alembic_config(url: str | None = None, **options: str) -> Config:
     cmd_opts = argparse.Namespace(x=[f"url={url}"] if url is not None else [])
     config = Config(cmd_opts=cmd_opts)
     config.set_main_option("script_location", SCRIPT_LOCATION.replace("%", "%%"))
+    config.set_main_option("path_separator", "space")
+    locations = " ".join(str(Path(SCRIPT_LOCATION) / d) for d in ("versions", "plugins/jwt"))
+    config.set_main_option("version_locations", locations.replace("%", "%%"))
     for key, value in options.items():
         config.set_main_option(key, value.replace("%", "%%"))
     return config
 
 
-def upgrade(url: str, revision: str = "head", *, sql: bool = False) -> None:
+JWT_VERSION_LOCATION = "fastapi_betterauth:migrations/plugins/jwt"
+"""The jwt plugin's revision, for an application's ``version_locations`` (only if it uses the plugin)."""
+
+JWT_BRANCH_LABEL = "better_auth_jwt"
+"""Branch of the jwt plugin's ``jwks`` table (``alembic upgrade better_auth_jwt@head``)."""
+
+PLUGIN_BRANCHES = {"jwt": JWT_BRANCH_LABEL}
+"""Plugin id -> the branch holding its tables."""
+
+
+def upgrade(url: str, revision: str = "better_auth@head", *, sql: bool = False) -> None:
     """Apply the migrations up to ``revision`` (synchronous; runs its own event loop).
 
     Args:
         url: database URL (``postgresql://…``, ``postgresql+asyncpg://…`` or ``sqlite+aiosqlite:///…``).
-        revision: target revision; ``"head"`` by default.
+        revision: target revision; the core tables (``"better_auth@head"``) by default; plugin tables
+            are their own branches (``"better_auth_jwt@head"``), ``"heads"`` applies everything.
         sql: print the SQL instead of running it (Alembic's offline mode).
     """
     command.upgrade(alembic_config(url), revision, sql=sql)
@@ -101,7 +115,7 @@ def downgrade(url: str, revision: str = "base", *, sql: bool = False) -> None:
     command.downgrade(alembic_config(url), revision, sql=sql)
 
 
-def stamp(url: str, revision: str = "head") -> None:
+def stamp(url: str, revision: str = "better_auth@head") -> None:
     """Record ``revision`` as applied without running it.
 
     For a database whose tables already exist (made by a TypeScript Better Auth server, or by
