@@ -774,8 +774,86 @@ def mailed_flows(h: Http) -> list[httpx.Response]:
         h.post("/delete-user", {"password": "wrong password"}, cookie=other),
         h.post("/delete-user", {"password": PASSWORD}, cookie=other),
         h.get("/get-session", cookie=other),
+        h.post("/send-verification-email", {"email": "mail@example.com", "callbackURL": None}),
+        h.post("/request-password-reset", {"email": "mail@example.com", "redirectTo": None}),
+        h.post("/reset-password", {"newPassword": "whatever new pw", "token": None}),
+        h.post("/change-email", {"newEmail": "fresh2@example.com", "callbackURL": None}, cookie=cookie),
+        h.post(
+            "/change-password",
+            {"currentPassword": PASSWORD, "newPassword": "x" * 10, "revokeOtherSessions": None},
+            cookie=cookie,
+        ),
+        h.post("/delete-user", {"password": None}, cookie=cookie),
         h.post("/delete-user", {}, cookie=cookie),
         h.get("/get-session", cookie=cookie),
+    ]
+
+
+@case
+def body_edge_cases(h: Http) -> list[httpx.Response]:
+    """Bodies that are not objects, nulls and odd types on the core routes (claims audited against Better Auth)."""
+    cookie = h.sign_up("edges@example.com")
+    raw_session = unquote(cookie.split("=", 1)[1])
+    json_type = {"Content-Type": "application/json"}
+    responses = [
+        h.get("/get-session", cookie=f'{SESSION_COOKIE}="{raw_session}"'),
+        h.request("POST", "/get-session", content=b"[]", headers=json_type),
+        h.request("POST", "/get-session", content=b"{not json", headers=json_type),
+        h.request("POST", "/get-session", content=b"hello", headers={"Content-Type": "text/plain"}),
+        h.request("POST", "/revoke-sessions", content=b"[]", headers=json_type),
+        h.request("POST", "/revoke-other-sessions", content=b"[]", headers=json_type),
+        h.request("POST", "/revoke-other-sessions", content=b"null", headers=json_type, cookie=cookie),
+        h.request("POST", "/revoke-other-sessions", content=b'"x"', headers=json_type, cookie=cookie),
+        h.request("POST", "/update-session", headers=json_type, cookie=cookie),
+        h.request("POST", "/update-session", content=b"[]", headers=json_type, cookie=cookie),
+        h.request("POST", "/update-session", content=b"null", headers=json_type, cookie=cookie),
+        h.request("POST", "/update-user", content=b"[]", headers=json_type, cookie=cookie),
+        h.request("POST", "/update-user", content=b"null", headers=json_type, cookie=cookie),
+        h.request("POST", "/update-user", content=b'"x"', headers=json_type, cookie=cookie),
+        h.request("POST", "/update-user", headers=json_type, cookie=cookie),
+        h.request("POST", "/sign-out", content=b"null", headers=json_type),
+        h.request("POST", "/sign-out", content=b"[]", headers=json_type),
+        h.request("POST", "/sign-out", content=b'"x"', headers=json_type),
+        h.post("/sign-out", {"disableRedirect": "true"}),
+        h.post("/sign-out", {"state": None}),
+    ]
+    return responses
+
+
+@case
+def sign_in_edge_cases(h: Http) -> list[httpx.Response]:
+    h.sign_up("edge-in@example.com")
+    body = {"email": "edge-in@example.com", "password": PASSWORD}
+    return [
+        h.post("/sign-in/email", {**body, "email": "edge-in@example.com\n"}),
+        h.post("/sign-in/email", {**body, "callbackURL": "/dashboard"}),
+        h.post("/sign-in/email", {**body, "callbackURL": "http://localhost:3000/after?x=1"}),
+        h.post("/sign-in/email", {**body, "callbackURL": ""}),
+        h.post("/sign-in/email", body, cookie="better-auth.dont_remember=true.forged"),
+        h.post("/sign-in/email", {**body, "rememberMe": "false"}),
+        h.post("/sign-in/email", {**body, "rememberMe": 0}),
+        h.post("/sign-in/email", {**body, "rememberMe": None}),
+        h.post("/sign-in/email", {**body, "callbackURL": None}),
+        h.request(
+            "POST",
+            "/sign-in/email",
+            content="email=EDGE-IN%40example.com&password=" + quote(PASSWORD),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        h.request(
+            "POST",
+            "/sign-in/email",
+            content="email=edge-in%40example.com&rememberMe=false&password=" + quote(PASSWORD),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        h.post("/sign-up/email", {"email": "edge-up@example.com\n", "password": PASSWORD, "name": "E"}),
+        h.post("/sign-up/email", {"email": "edge-up2@example.com", "password": PASSWORD, "name": "E", "image": None}),
+        h.post(
+            "/sign-up/email", {"email": "edge-up3@example.com", "password": PASSWORD, "name": "E", "callbackURL": None}
+        ),
+        h.post(
+            "/sign-up/email", {"email": "edge-up4@example.com", "password": PASSWORD, "name": "E", "rememberMe": None}
+        ),
     ]
 
 

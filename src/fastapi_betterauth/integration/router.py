@@ -84,7 +84,8 @@ def _route_handler(auth: BetterAuth, endpoint: Endpoint) -> Callable[[Request], 
             limited = await ctx.check_rate_limit(auth_request)
             if limited is not None:
                 raise limited
-            raw = await read_body(request, ctx.settings.max_body_size) if endpoint.method != "GET" else b""
+            reads = endpoint.method != "GET" and endpoint.read_body
+            raw = await read_body(request, ctx.settings.max_body_size) if reads else b""
             auth_request.body = parse_body(request.headers.get("content-type"), raw, endpoint.media)
         except AuthError as error:
             return to_starlette_response(error_response(error))

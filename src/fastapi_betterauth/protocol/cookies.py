@@ -23,7 +23,10 @@ def parse_cookie_header(header: str | None) -> dict[str, str]:
             continue
         name = name.strip()
         if name and name not in cookies:
-            cookies[name] = value.strip()
+            value = value.strip()
+            if value.startswith('"'):
+                value = value[1:-1]  # better-call drops one pair of surrounding quotes
+            cookies[name] = value
     return cookies
 
 

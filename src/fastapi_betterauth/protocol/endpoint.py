@@ -157,6 +157,8 @@ class Endpoint:
     """False for server-only endpoints (``auth.api`` only, 404 over HTTP)."""
     redirect: str = ""
     """For endpoints that always answer 302: where to (documented in OpenAPI instead of a 200 body)."""
+    read_body: bool = True
+    """False: the body is never read or parsed (better-call ``disableBody``)."""
 
 
 def endpoint(
@@ -175,6 +177,7 @@ def endpoint(
     extra_methods: Sequence[str] = (),
     http: bool = True,
     redirect: str = "",
+    read_body: bool = True,
 ) -> Callable[[Handler], Endpoint]:
     """Declare a handler as an :class:`Endpoint`; its docstring becomes the OpenAPI text."""
 
@@ -200,6 +203,7 @@ def endpoint(
             extra_methods=tuple(extra_methods),
             http=http,
             redirect=redirect,
+            read_body=read_body,
         )
 
     return wrap

@@ -30,12 +30,23 @@ _FORM = "application/x-www-form-urlencoded"
 
 def is_valid_email(email: str) -> bool:
     """Whether ``email`` passes zod's ``z.email()`` (and fits in an index)."""
-    return len(email) <= MAX_EMAIL_LENGTH and _EMAIL_RE.match(email) is not None
+    # fullmatch: "$" alone would also accept a trailing newline.
+    return len(email) <= MAX_EMAIL_LENGTH and _EMAIL_RE.fullmatch(email) is not None
 
 
 def js_length(text: str) -> int:
     """JavaScript ``String.length``: UTF-16 code units, as Better Auth counts password length."""
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+class _JSONNull:
+    """A body that is the JSON literal ``null``: present, unlike an absent body (``None``)."""
+
+    def __repr__(self) -> str:
+        return "JSON_NULL"
+
+
+JSON_NULL: Any = _JSONNull()
 
 
 def parse_body(content_type: str | None, raw: bytes, media: BodyMedia) -> Any:
@@ -59,9 +70,10 @@ def parse_body(content_type: str | None, raw: bytes, media: BodyMedia) -> Any:
         )
     if mime == _JSON:
         try:
-            return json.loads(raw)
+            parsed = json.loads(raw)
         except (ValueError, RecursionError):
             raise AuthError(400, ErrorCode.BAD_REQUEST, "Invalid JSON in request body") from None
+        return JSON_NULL if parsed is None else parsed
     try:
         pairs = parse_qs(raw.decode("utf-8", errors="strict"), keep_blank_values=True)
     except (UnicodeDecodeError, ValueError):
@@ -71,7 +83,7 @@ def parse_body(content_type: str | None, raw: bytes, media: BodyMedia) -> Any:
 
 def js_type(value: Any) -> str:
     """The type name zod reports for a received value."""
-    if value is None:
+    if value is None or value is JSON_NULL:
         return "null"
     if isinstance(value, bool):
         return "boolean"

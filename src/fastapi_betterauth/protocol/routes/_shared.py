@@ -114,7 +114,7 @@ async def start_session(ctx: EndpointContext, user: Row, *, remember: bool) -> R
         user_agent=ctx.request.header("user-agent") or "",
     )
     ctx.set_session_cookie(session, user, remember=remember)
-    if remember and ctx.auth.cookies.dont_remember in ctx.cookies:
+    if remember and ctx.signed_cookie(ctx.auth.cookies.dont_remember) is not None:
         ctx.set_cookie(ctx.auth.cookies.expire(ctx.auth.cookies.dont_remember))
     ctx.replace_session(session, user)
     return session

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictStr, field_validator
 
 from ...db.adapter import UniqueViolationError
 from ...errors import AuthError, ErrorCode
@@ -21,7 +21,7 @@ class ChangeEmailBody(WireBody):
     """Body of ``POST /change-email``."""
 
     new_email: str = Field(alias="newEmail")
-    callback_url: str | None = Field(None, alias="callbackURL")
+    callback_url: StrictStr = Field("", alias="callbackURL")
 
     @field_validator("new_email")
     @classmethod

@@ -27,7 +27,7 @@ class ChangePasswordBody(WireBody):
 
     new_password: str = Field(alias="newPassword")
     current_password: str = Field(alias="currentPassword")
-    revoke_other_sessions: StrictBool | None = Field(None, alias="revokeOtherSessions")
+    revoke_other_sessions: StrictBool = Field(False, alias="revokeOtherSessions")
 
 
 class ChangePasswordResponse(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictStr
 
 from ...crypto.random import generate_id
 from ...crypto.signing import encode_uri_component
@@ -22,9 +22,9 @@ DELETE_PREFIX = "delete-account-"
 class DeleteUserBody(WireBody):
     """Body of ``POST /delete-user``; all optional."""
 
-    callback_url: str | None = Field(None, alias="callbackURL")
-    password: str | None = None
-    token: str | None = None
+    callback_url: StrictStr = Field("", alias="callbackURL")
+    password: StrictStr = ""
+    token: StrictStr = ""
 
 
 class DeleteUserResponse(BaseModel):

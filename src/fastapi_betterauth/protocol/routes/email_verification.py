@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictStr, field_validator
 
 from ...crypto.email_tokens import EmailTokenError, EmailTokenExpiredError, verify_email_token
 from ...db.adapter import UniqueViolationError
@@ -34,7 +34,7 @@ class SendVerificationEmailBody(WireBody):
     """Body of ``POST /send-verification-email``."""
 
     email: str
-    callback_url: str | None = Field(None, alias="callbackURL")
+    callback_url: StrictStr = Field("", alias="callbackURL")
 
     _check_email = field_validator("email")(_email)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictStr, field_validator
 
 from ...crypto.random import generate_id
 from ...crypto.signing import encode_uri_component
@@ -25,7 +25,7 @@ class RequestPasswordResetBody(WireBody):
     """Body of ``POST /request-password-reset``."""
 
     email: str
-    redirect_to: str | None = Field(None, alias="redirectTo")
+    redirect_to: StrictStr = Field("", alias="redirectTo")
 
     @field_validator("email")
     @classmethod
@@ -132,7 +132,7 @@ class ResetPasswordBody(WireBody):
     """Body of ``POST /reset-password``."""
 
     new_password: str = Field(alias="newPassword")
-    token: str | None = None
+    token: StrictStr = ""
 
 
 @endpoint(

@@ -112,6 +112,7 @@ class GetSessionPostBody(WireBody):
     "/get-session",
     operation_id="getSessionPost",
     body=GetSessionPostBody,
+    read_body=False,
     response=SessionResponse | None,
     auth="optional",
     errors=(ErrorDoc(405, (ErrorCode.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED,)),),
@@ -163,15 +164,10 @@ async def revoke_session(ctx: EndpointContext) -> Any:
     return {"status": True}
 
 
-class EmptyBody(WireBody):
-    """An optional empty body (the client sends ``{}``)."""
-
-
 @endpoint(
     "POST",
     "/revoke-sessions",
     operation_id="revokeSessions",
-    body=EmptyBody,
     response=StatusResponse,
     auth="sensitive",
     errors=(UNAUTHORIZED,),
@@ -188,7 +184,6 @@ async def revoke_sessions(ctx: EndpointContext) -> Any:
     "POST",
     "/revoke-other-sessions",
     operation_id="revokeOtherSessions",
-    body=EmptyBody,
     response=StatusResponse,
     auth="sensitive",
     errors=(UNAUTHORIZED,),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool, StrictStr
 
 from ...errors import AuthError, ErrorCode
 from ...models import User
@@ -20,8 +20,9 @@ class SignInEmailBody(WireBody):
 
     email: str
     password: str
-    callback_url: str | None = Field(None, alias="callbackURL")
-    remember_me: StrictBool | None = Field(None, alias="rememberMe")
+    # Optional but not nullable (zod .optional()): an explicit null is a validation error.
+    callback_url: StrictStr = Field("", alias="callbackURL")
+    remember_me: StrictBool = Field(True, alias="rememberMe")
 
 
 class SignInResponse(BaseModel):
@@ -87,10 +88,10 @@ async def sign_in_email(ctx: EndpointContext) -> Any:
         # The configured algorithm changed since this hash was made: upgrade it transparently.
         await ctx.store.update_password(account["id"], await hashing.hash(body.password))
 
-    session = await start_session(ctx, user, remember=body.remember_me is not False)
+    session = await start_session(ctx, user, remember=body.remember_me)
     result: dict[str, Any] = {"redirect": bool(body.callback_url), "token": session["token"]}
-    if body.callback_url:
-        result["url"] = body.callback_url
+    if "callback_url" in body.model_fields_set:
+        result["url"] = body.callback_url  # even "" (Better Auth echoes it, with redirect false)
     result["user"] = ctx.auth.public_user(user)
     if body.callback_url:
         return AuthResponse(body=result, headers=[("Location", body.callback_url)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictStr
 
 from ...errors import ErrorCode
 from ..context import EndpointContext
@@ -15,9 +15,10 @@ from ._shared import SuccessResponse, WireBody
 class SignOutBody(WireBody):
     """Optional body of ``POST /sign-out`` (only used for provider logout)."""
 
-    callback_url: str | None = Field(None, alias="callbackURL")
-    disable_redirect: bool | None = Field(None, alias="disableRedirect")
-    state: str | None = None
+    # Optional but not nullable, as zod's .optional(): null is a validation error.
+    callback_url: StrictStr = Field("", alias="callbackURL")
+    disable_redirect: StrictBool = Field(False, alias="disableRedirect")
+    state: StrictStr = ""
 
 
 @endpoint(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictBool, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictStr, field_validator
 
 from ..._dates import now
 from ...crypto.random import generate_id
@@ -25,9 +25,10 @@ class SignUpEmailBody(WireBody):
     name: str
     email: str
     password: str = Field(min_length=1)
-    image: str | None = None
-    callback_url: str | None = Field(None, alias="callbackURL")
-    remember_me: StrictBool | None = Field(None, alias="rememberMe")
+    # Optional but not nullable (zod .optional()): an explicit null is a validation error.
+    image: StrictStr = ""
+    callback_url: StrictStr = Field("", alias="callbackURL")
+    remember_me: StrictBool = Field(True, alias="rememberMe")
 
     @field_validator("email")
     @classmethod
@@ -93,7 +94,7 @@ async def sign_up_email(ctx: EndpointContext) -> Any:
     try:
         async with ctx.auth.adapter.transaction() as tx:
             user = await ctx.store.create_user(
-                {"name": body.name, "email": email, "image": body.image, **extra}, adapter=tx
+                {"name": body.name, "email": email, "image": _image(body), **extra}, adapter=tx
             )
             await ctx.store.create_account(
                 {
@@ -116,9 +117,12 @@ async def sign_up_email(ctx: EndpointContext) -> Any:
         send_verification_mail(ctx, user, body.callback_url)
     if not signs_in:
         return {"token": None, "user": ctx.auth.public_user(user)}
-    remember = body.remember_me is not False
-    session = await start_session(ctx, user, remember=remember)
+    session = await start_session(ctx, user, remember=body.remember_me)
     return {"token": session["token"], "user": ctx.auth.public_user(user)}
+
+
+def _image(body: SignUpEmailBody) -> str | None:
+    return body.image if "image" in body.model_fields_set else None
 
 
 async def _existing_user(ctx: EndpointContext, body: SignUpEmailBody, signs_in: bool) -> Any:
@@ -132,7 +136,7 @@ async def _existing_user(ctx: EndpointContext, body: SignUpEmailBody, signs_in: 
         "name": body.name,
         "email": body.email.lower(),
         "emailVerified": False,
-        "image": body.image,
+        "image": _image(body),
         "createdAt": t,
         "updatedAt": t,
         "id": generate_id(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..._dates import now
 from ...errors import AuthError, ErrorCode
@@ -17,6 +17,9 @@ _CORE_SESSION_FIELDS = frozenset(
 
 class UpdateSessionBody(WireBody):
     """Additional session fields (``session.additionalFields`` / plugin fields with ``input: true``)."""
+
+    body_required: ClassVar[bool] = True
+    wire_type: ClassVar[str] = "record"
 
 
 @endpoint(
