@@ -49,10 +49,13 @@ from .integration import (
     optional_session,
     optional_user,
     require_jwt,
+    require_permission,
+    require_role,
 )
 from .models import Account, Identity, Session, SessionAndUser, User
 from .password_policy import PasswordPolicy, password_complexity
 from .plugins import bearer, jwt
+from .plugins.admin import AccessControl, Role, admin, has_permission
 from .protocol.plugin import Plugin
 from .resource import JWTVerifier, ResourceServer, SessionVerifier
 from .settings import (
@@ -67,6 +70,7 @@ from .settings import (
 )
 
 __all__ = [
+    "AccessControl",
     "Account",
     "Adapter",
     "AdvancedSettings",
@@ -102,6 +106,7 @@ __all__ = [
     "PasswordPolicy",
     "Plugin",
     "ResourceServer",
+    "Role",
     "SMTPEmailSender",
     "SMTPSettings",
     "SQLAlchemyAdapter",
@@ -117,6 +122,7 @@ __all__ = [
     "UserSettings",
     "Where",
     "__version__",
+    "admin",
     "bearer",
     "create_auth_router",
     "create_engine",
@@ -124,10 +130,13 @@ __all__ = [
     "current_session",
     "current_user",
     "get_auth",
+    "has_permission",
     "jwt",
     "optional_session",
     "optional_user",
     "password_complexity",
     "read_outbox",
     "require_jwt",
+    "require_permission",
+    "require_role",
 ]

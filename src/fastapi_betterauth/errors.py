@@ -84,6 +84,29 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     BAD_REQUEST = "BAD_REQUEST"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    # admin plugin
+    YOU_CANNOT_BAN_YOURSELF = "YOU_CANNOT_BAN_YOURSELF"
+    YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE = "YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE"
+    YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS = "YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS"
+    YOU_ARE_NOT_ALLOWED_TO_LIST_USERS = "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS"
+    YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS = "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS"
+    YOU_ARE_NOT_ALLOWED_TO_BAN_USERS = "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS"
+    YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS = "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS"
+    YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS = "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS"
+    YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS = "YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS"
+    YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD = "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD"
+    BANNED_USER = "BANNED_USER"
+    YOU_ARE_NOT_ALLOWED_TO_GET_USER = "YOU_ARE_NOT_ALLOWED_TO_GET_USER"
+    NO_DATA_TO_UPDATE = "NO_DATA_TO_UPDATE"
+    YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS = "YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS"
+    YOU_CANNOT_REMOVE_YOURSELF = "YOU_CANNOT_REMOVE_YOURSELF"
+    YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE = "YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE"
+    YOU_CANNOT_IMPERSONATE_ADMINS = "YOU_CANNOT_IMPERSONATE_ADMINS"
+    INVALID_ROLE_TYPE = "INVALID_ROLE_TYPE"
+    YOU_ARE_NOT_ALLOWED_TO_SET_USERS_EMAIL = "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_EMAIL"
+    YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER = "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER"
+    PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER = "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER"
+    USER_ID_CANNOT_BE_UPDATED = "USER_ID_CANNOT_BE_UPDATED"
     # this library's own (opt-in password policy)
     PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
 
@@ -153,6 +176,30 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.BAD_REQUEST: "Bad Request",
     ErrorCode.PAYLOAD_TOO_LARGE: "Request body is too large",
     ErrorCode.PASSWORD_TOO_WEAK: "Password is too weak",
+    ErrorCode.YOU_CANNOT_BAN_YOURSELF: "You cannot ban yourself",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE: "You are not allowed to change users role",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS: "You are not allowed to create users",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS: "You are not allowed to list users",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS: "You are not allowed to list users sessions",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_BAN_USERS: "You are not allowed to ban users",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS: "You are not allowed to impersonate users",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS: "You are not allowed to revoke users sessions",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS: "You are not allowed to delete users",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD: "You are not allowed to set users password",
+    ErrorCode.BANNED_USER: "You have been banned from this application",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_GET_USER: "You are not allowed to get user",
+    ErrorCode.NO_DATA_TO_UPDATE: "No data to update",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS: "You are not allowed to update users",
+    ErrorCode.YOU_CANNOT_REMOVE_YOURSELF: "You cannot remove yourself",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE: "You are not allowed to set a non-existent role value",
+    ErrorCode.YOU_CANNOT_IMPERSONATE_ADMINS: "You cannot impersonate admins",
+    ErrorCode.INVALID_ROLE_TYPE: "Invalid role type",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_EMAIL: "You are not allowed to update users email",
+    ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER: "You are not allowed to update users phone number",
+    ErrorCode.PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER: (
+        "Password cannot be updated through update-user. Use the set-user-password endpoint instead"
+    ),
+    ErrorCode.USER_ID_CANNOT_BE_UPDATED: "User id cannot be updated",
 }
 
 

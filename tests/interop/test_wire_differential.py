@@ -129,7 +129,7 @@ PAIRS = {
     "py-sqlite": ("sqlite", "", "default"),
     "py-postgres": ("postgres", "", "default"),
     "py-postgres+tokens": ("postgres", TOKEN_PLUGINS, "default"),
-    # The admin plugin joins ("py-postgres+plugins": ("postgres", PLUGINS, "default")) with issue 5.
+    "py-postgres+plugins": ("postgres", PLUGINS, "default"),
     **{f"py-sqlite+{name}": ("sqlite", "", name) for name in PROFILES if name != "default"},
 }
 
@@ -138,6 +138,10 @@ def _applies(pair_name: str, case_name: str) -> bool:
     _, plugins, profile = PAIRS[pair_name]
     if case_name in PLUGIN_CASES and not plugins:
         return False
+    if case_name in ADMIN_CASES and "admin" not in plugins:
+        return False
+    if plugins == PLUGINS and case_name not in ADMIN_CASES:
+        return False  # the token pair already runs everything else with plugins on
     return profile in CASE_PROFILES[case_name]
 
 
@@ -436,6 +440,15 @@ def plugin_case(fn: Case) -> Case:
     """A case that needs the token plugins (bearer, jwt) on both servers (runs only in the plugin pairs)."""
     PLUGIN_CASES.add(fn.__name__)
     return case(fn)
+
+
+ADMIN_CASES: set[str] = set()
+
+
+def admin_case(fn: Case) -> Case:
+    """A case that needs the admin plugin too (runs only in the bearer+jwt+admin pair)."""
+    ADMIN_CASES.add(fn.__name__)
+    return plugin_case(fn)
 
 
 def profile_case(*profiles: str) -> Callable[[Case], Case]:
@@ -1026,6 +1039,146 @@ def jwt_cases(h: Http) -> list[httpx.Response]:
         h.get("/jwks"),
         h.post("/jwks", {}),
         h.post("/token", {}, cookie=cookie),
+    ]
+
+
+@admin_case
+def admin_session_required(h: Http) -> list[httpx.Response]:
+    cookie = h.sign_up("plain@example.com")
+    return [
+        h.get("/admin/list-users"),
+        h.post("/admin/create-user", {"email": "x@example.com", "password": PASSWORD, "name": "X"}),
+        h.post("/admin/stop-impersonating", {}),
+        h.post("/admin/has-permission", {"permissions": {"user": ["list"]}}),
+        h.get("/admin/list-users", cookie=cookie),
+        h.get("/admin/get-user", cookie=cookie, params={"id": "x"}),
+        h.post("/admin/create-user", {"email": "x@example.com", "password": PASSWORD, "name": "X"}, cookie=cookie),
+        h.post("/admin/set-role", {"userId": "x", "role": "admin"}, cookie=cookie),
+        h.post("/admin/ban-user", {"userId": "x"}, cookie=cookie),
+        h.post("/admin/impersonate-user", {"userId": "x"}, cookie=cookie),
+        h.post("/admin/remove-user", {"userId": "x"}, cookie=cookie),
+        h.post("/admin/set-user-password", {"userId": "x", "newPassword": "whatever123"}, cookie=cookie),
+        h.post("/admin/list-user-sessions", {"userId": "x"}, cookie=cookie),
+        h.post("/admin/revoke-user-sessions", {"userId": "x"}, cookie=cookie),
+        h.post("/admin/has-permission", {"permissions": {"user": ["list"]}}, cookie=cookie),
+        h.post("/admin/has-permission", {"permission": {"user": ["list"]}}, cookie=cookie),
+        h.post("/admin/stop-impersonating", {}, cookie=cookie),
+        h.post("/update-user", {"role": "admin"}, cookie=cookie),
+        h.post("/sign-up/email", {"email": "role@example.com", "password": PASSWORD, "name": "R", "role": "admin"}),
+        h.post("/sign-up/email", {"email": "banned@example.com", "password": PASSWORD, "name": "R", "banned": True}),
+    ]
+
+
+@admin_case
+def admin_users(h: Http) -> list[httpx.Response]:
+    admin = h.admin("admin1@example.com")
+    h.sign_up("alpha@example.com")
+    h.sign_up("beta@example.com")
+    return [
+        h.get("/admin/list-users", cookie=admin, params={"sortBy": "email"}),
+        h.get("/admin/list-users", cookie=admin, params={"limit": "1", "offset": "0", "sortBy": "email"}),
+        h.get(
+            "/admin/list-users",
+            cookie=admin,
+            params={"limit": "2", "offset": "1", "sortBy": "email", "sortDirection": "desc"},
+        ),
+        h.get("/admin/list-users", cookie=admin, params={"searchValue": "alp", "sortBy": "email"}),
+        h.get(
+            "/admin/list-users",
+            cookie=admin,
+            params={"searchValue": "EXAMPLE", "searchField": "email", "sortBy": "email"},
+        ),
+        h.get("/admin/list-users", cookie=admin, params={"searchValue": "be", "searchOperator": "starts_with"}),
+        h.get(
+            "/admin/list-users", cookie=admin, params={"searchValue": "Diff", "searchField": "name", "sortBy": "email"}
+        ),
+        h.get("/admin/list-users", cookie=admin, params={"filterField": "role", "filterValue": "admin"}),
+        h.get(
+            "/admin/list-users",
+            cookie=admin,
+            params={"filterField": "role", "filterValue": "admin", "filterOperator": "ne", "sortBy": "email"},
+        ),
+        h.get("/admin/list-users", cookie=admin, params={"limit": "abc"}),
+        h.get("/admin/list-users", cookie=admin, params={"sortDirection": "sideways"}),
+        h.post("/admin/create-user", {"email": "Created@Example.com", "password": PASSWORD, "name": "C"}, cookie=admin),
+        h.post("/admin/create-user", {"email": "created@example.com", "password": PASSWORD, "name": "C"}, cookie=admin),
+        h.post(
+            "/admin/create-user", {"email": "nopw@example.com", "name": "N", "role": ["user", "admin"]}, cookie=admin
+        ),
+        h.post("/admin/create-user", {"email": "bad", "password": PASSWORD, "name": "C"}, cookie=admin),
+        h.post(
+            "/admin/create-user",
+            {"email": "data@example.com", "password": PASSWORD, "name": "D", "data": {"image": "i"}},
+            cookie=admin,
+        ),
+        h.post("/admin/create-user", {"email": "short@example.com", "password": "x", "name": "S"}, cookie=admin),
+        h.get("/admin/get-user", cookie=admin, params={"id": "x" * 32}),
+        h.get("/admin/get-user", cookie=admin),
+    ]
+
+
+@admin_case
+def admin_moderation(h: Http) -> list[httpx.Response]:
+    admin = h.admin("admin2@example.com")
+    admin_id = h.user_id(admin)
+    victim_cookie = h.sign_up("victim@example.com")
+    victim = h.user_id(victim_cookie)
+    return [
+        h.post("/admin/update-user", {"userId": victim, "data": {}}, cookie=admin),
+        h.post("/admin/update-user", {"userId": victim, "data": {"password": "x"}}, cookie=admin),
+        h.post("/admin/update-user", {"userId": victim, "data": {"id": "x"}}, cookie=admin),
+        h.post("/admin/update-user", {"userId": "x" * 32, "data": {"name": "n"}}, cookie=admin),
+        h.post("/admin/update-user", {"userId": victim, "data": {"name": "Renamed", "image": "img"}}, cookie=admin),
+        h.post("/admin/update-user", {"userId": admin_id, "data": {"banned": True}}, cookie=admin),
+        h.post("/admin/set-role", {"userId": victim, "role": ["user", "admin"]}, cookie=admin),
+        h.post("/admin/set-role", {"userId": victim, "role": "user"}, cookie=admin),
+        h.post("/admin/set-role", {"userId": victim, "role": "superuser"}, cookie=admin),
+        h.post("/admin/ban-user", {"userId": admin_id}, cookie=admin),
+        h.post("/admin/ban-user", {"userId": "x" * 32}, cookie=admin),
+        h.post("/admin/list-user-sessions", {"userId": victim}, cookie=admin),
+        h.post("/admin/ban-user", {"userId": victim, "banReason": "spam", "banExpiresIn": 3600}, cookie=admin),
+        h.get("/get-session", cookie=victim_cookie),
+        h.post("/sign-in/email", {"email": "victim@example.com", "password": PASSWORD}),
+        h.post("/admin/ban-user", {"userId": victim}, cookie=admin),
+        h.post("/admin/unban-user", {"userId": victim}, cookie=admin),
+        h.post("/sign-in/email", {"email": "victim@example.com", "password": PASSWORD}),
+        h.post("/admin/revoke-user-session", {"sessionToken": "nope"}, cookie=admin),
+        h.post("/admin/revoke-user-sessions", {"userId": victim}, cookie=admin),
+        h.post("/admin/set-user-password", {"userId": victim, "newPassword": "x"}, cookie=admin),
+        h.post("/admin/set-user-password", {"userId": victim, "newPassword": "brand new password"}, cookie=admin),
+        h.post(
+            "/admin/has-permission", {"permissions": {"user": ["list", "ban"], "session": ["revoke"]}}, cookie=admin
+        ),
+        h.post("/admin/has-permission", {"permissions": {"user": ["impersonate-admins"]}}, cookie=admin),
+        h.post("/admin/has-permission", {"permissions": {"unknown": ["x"]}}, cookie=admin),
+        h.post("/admin/remove-user", {"userId": admin_id}, cookie=admin),
+        h.post("/admin/remove-user", {"userId": "x" * 32}, cookie=admin),
+        h.post("/admin/remove-user", {"userId": victim}, cookie=admin),
+        h.get("/admin/get-user", cookie=admin, params={"id": victim}),
+    ]
+
+
+@admin_case
+def admin_impersonation(h: Http) -> list[httpx.Response]:
+    admin = h.admin("admin3@example.com")
+    other_admin = h.admin("admin4@example.com")
+    target = h.user_id(h.sign_up("target@example.com"))
+    started = h.post("/admin/impersonate-user", {"userId": target}, cookie=admin)
+    jar = {}
+    for raw in [admin, *[c.split(";", 1)[0] for c in started.headers.get_list("set-cookie")]]:
+        name, _, value = raw.partition("=")
+        jar[name] = value
+    impersonating = "; ".join(f"{k}={v}" for k, v in jar.items() if v)
+    return [
+        h.post("/admin/impersonate-user", {"userId": h.user_id(other_admin)}, cookie=admin),
+        h.post("/admin/impersonate-user", {"userId": "x" * 32}, cookie=admin),
+        started,
+        h.get("/get-session", cookie=impersonating),
+        h.get("/list-sessions", cookie=impersonating),
+        h.get("/admin/list-users", cookie=impersonating),
+        h.post("/admin/stop-impersonating", {}, cookie=impersonating.replace("better-auth.admin_session", "x")),
+        h.post("/admin/stop-impersonating", {}, cookie=impersonating),
+        h.post("/admin/stop-impersonating", {}, cookie=admin),
     ]
 
 

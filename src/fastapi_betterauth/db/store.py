@@ -7,7 +7,7 @@ written here reads back identically from either server.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,10 @@ class AuthStore:
     def __init__(self, adapter: Adapter) -> None:
         self.adapter = adapter
         self._last_purge: datetime | None = None
+        self.user_defaults: list[Callable[[Row], Row]] = []
+        """Plugins' defaults for new users (the admin plugin's ``role``), applied before insert."""
+        self.before_session_create: list[Callable[[str], Awaitable[None]]] = []
+        """Plugins' checks before a session is created for a user id (the admin plugin refuses banned users)."""
 
     # -- users ---------------------------------------------------------------------------------
 
@@ -39,6 +43,8 @@ class AuthStore:
             "createdAt": t,
             "updatedAt": t,
         }
+        for defaults in self.user_defaults:
+            row = defaults(row)
         return await (adapter or self.adapter).create("user", row)
 
     async def find_user_by_email(self, email: str) -> Row | None:
@@ -101,7 +107,9 @@ class AuthStore:
         extra: Row | None = None,
         adapter: Adapter | None = None,
     ) -> Row:
-        """A new session row with a fresh 32-character token."""
+        """A new session row with a fresh 32-character token (plugins' checks run first and may refuse)."""
+        for check in self.before_session_create:
+            await check(user_id)
         t = now()
         row = {
             "id": generate_id(),

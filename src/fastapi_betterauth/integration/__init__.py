@@ -14,6 +14,8 @@ from .dependencies import (
     optional_session,
     optional_user,
     require_jwt,
+    require_permission,
+    require_role,
 )
 from .responses import error_to_response
 from .router import create_auth_router
@@ -32,4 +34,6 @@ __all__ = [
     "optional_session",
     "optional_user",
     "require_jwt",
+    "require_permission",
+    "require_role",
 ]

@@ -1,6 +1,7 @@
 """Plugins: factories returning a frozen :class:`~fastapi_betterauth.Plugin` (Better Auth's plugin shape)."""
 
+from .admin import admin
 from .bearer import bearer
 from .jwt import jwt
 
-__all__ = ["bearer", "jwt"]
+__all__ = ["admin", "bearer", "jwt"]

@@ -58,6 +58,15 @@ class CookieConfig:
         """Name of the rememberMe=false marker cookie."""
         return self.name("dont_remember")
 
+    @property
+    def admin_session(self) -> str:
+        """Name of the admin plugin's cookie that keeps the admin session during an impersonation."""
+        return self.name("admin_session")
+
+    def signed(self, name: str, value: str, secret: str) -> SetCookie:
+        """A signed cookie with the session cookie's attributes (and its Max-Age)."""
+        return self._cookie(name, sign_cookie_value(value, secret), self.session_max_age)
+
     def _cookie(self, name: str, value: str, max_age: int | None) -> SetCookie:
         return SetCookie(name=name, value=value, max_age=max_age, secure=self.secure)
 

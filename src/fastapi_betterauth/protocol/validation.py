@@ -129,6 +129,11 @@ def _message(model: type[BaseModel], error: Any, where: str) -> str:
         text = f"Invalid input: expected {_expected_for_missing(model, loc)}, received undefined"
     elif kind in _EXPECTED:
         text = f"Invalid input: expected {_EXPECTED[kind]}, received {js_type(error.get('input'))}"
+    elif kind == "literal_error":
+        # zod's enum message: Invalid option: expected one of "asc"|"desc"
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        options = "|".join(f'"{o}"' for o in re.findall(r"'([^']*)'", expected))
+        text = f"Invalid option: expected one of {options}"
     elif kind == "string_too_short":
         text = f"Too small: expected string to have >={error['ctx']['min_length']} characters"
     elif kind == "string_too_long":

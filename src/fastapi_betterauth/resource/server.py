@@ -7,7 +7,7 @@ a bearer session token or a JWT.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,8 @@ from typing import Any
 from ..crypto.jwt import JWTError
 from ..errors import ConfigurationError
 from ..models import Identity, Session, User
+from ..plugins.admin.access import DEFAULT_ROLES, Role
+from ..plugins.admin.options import AdminOptions
 from .jwt_verifier import JWTVerifier
 from .session_verifier import SessionVerifier
 
@@ -24,14 +26,33 @@ class ResourceServer:
 
     Args:
         jwt: a :class:`JWTVerifier` for ``Authorization: Bearer <JWT>``.
-        sessions: a :class:`SessionVerifier` for the session cookie and bearer session tokens.
+        sessions: a :class:`SessionVerifier` for the session cookie and bearer session tokens; with it,
+            JWT callers' users are also re-read from the database (current role, deleted users refused).
+        roles: the issuer's roles (its admin plugin ``roles``) for ``require_permission``.
+        admin_user_ids: users allowed everything (the issuer's ``adminUserIds``).
+        default_role: role assumed when the user has none.
     """
 
-    def __init__(self, *, jwt: JWTVerifier | None = None, sessions: SessionVerifier | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        jwt: JWTVerifier | None = None,
+        sessions: SessionVerifier | None = None,
+        roles: Mapping[str, Role] | None = None,
+        admin_user_ids: Sequence[str] = (),
+        default_role: str = "user",
+    ) -> None:
         if jwt is None and sessions is None:
             raise ConfigurationError("ResourceServer needs jwt=JWTVerifier(...) and/or sessions=SessionVerifier(...)")
         self.jwt = jwt
         self.sessions = sessions
+        self.access_options = AdminOptions(
+            default_role=default_role,
+            admin_user_ids=tuple(admin_user_ids),
+            roles=dict(roles) if roles is not None else dict(DEFAULT_ROLES),
+            custom_roles=roles is not None,
+        )
+        """Role definitions for ``require_role`` / ``require_permission`` (the issuer's admin plugin roles)."""
         from ..integration.dependencies import register_instance
 
         register_instance(self)
@@ -54,6 +75,13 @@ class ResourceServer:
         if token is None or self.jwt is None:
             return None
         claims = await self.jwt.verify(token)
+        if self.sessions is not None:
+            # With the shared database at hand, read the user now: a role change or a deletion applies at
+            # once instead of when the token expires.
+            row = await self.sessions.store.find_user_by_id(str(claims["sub"]))
+            if row is None:
+                return None
+            return Identity(user=User.model_validate(row), claims=claims, via="jwt")
         return Identity(user=user_from_claims(claims), claims=claims, via="jwt")
 
     async def verify_jwt(self, token: str, *, url: str | None = None) -> dict[str, Any]:
