@@ -32,6 +32,46 @@ async def _create_schema(url: str) -> None:
         await adapter.close()
 
 
+async def _create_admin(url: str, email: str, name: str | None, password: str | None) -> str:
+    """Promote an existing user to admin, or create one with a password; what happened, as a sentence."""
+    from .auth import BetterAuth
+    from .plugins.admin import admin
+    from .plugins.admin.access import split_roles
+    from .settings import AuthSettings
+
+    auth = BetterAuth(AuthSettings(), database=url, plugins=[admin()])
+    try:
+        existing = await auth.store.find_user_by_email(email)
+        if existing is not None:
+            roles = split_roles(existing.get("role") or "user")
+            if "admin" not in roles:
+                await auth.store.update_user(existing["id"], {"role": ",".join([*roles, "admin"])})
+            return f"{email} is an admin (user id {existing['id']})"
+        if not password:
+            raise SystemExit(
+                "error: no user with that email: pass --password (or set BETTER_AUTH_ADMIN_PASSWORD) to create one"
+            )
+        length = len(password)
+        policy = auth.settings.email_and_password
+        if not policy.min_password_length <= length <= policy.max_password_length:
+            raise SystemExit(
+                f"error: the password must have {policy.min_password_length} to {policy.max_password_length} characters"
+            )
+        password_hash = await auth.context.hashing.hash(password)
+        async with auth.adapter.transaction() as tx:
+            user = await auth.store.create_user(
+                {"email": email, "name": name or email.split("@")[0], "role": "admin", "emailVerified": True},
+                adapter=tx,
+            )
+            await auth.store.create_account(
+                {"userId": user["id"], "accountId": user["id"], "providerId": "credential", "password": password_hash},
+                adapter=tx,
+            )
+        return f"created admin {email} (user id {user['id']})"
+    finally:
+        await auth.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fastapi-betterauth`` script."""
     parser = argparse.ArgumentParser(
@@ -46,11 +86,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--revision", default="better_auth@head", help="target revision (default: the core tables, better_auth@head)"
     )
     migrate.add_argument(
-        "--plugin", action="append", default=[], choices=["jwt"], help="also create this plugin's tables (repeatable)"
+        "--plugin",
+        action="append",
+        default=[],
+        choices=["jwt", "admin"],
+        help="also create this plugin's schema (repeatable)",
     )
+    admin_cmd = sub.add_parser(
+        "create-admin", help="make a user an admin (creating it with --password if it does not exist)"
+    )
+    admin_cmd.add_argument("--database-url", help="SQLAlchemy async URL (default: $DATABASE_URL)")
+    admin_cmd.add_argument("--email", required=True)
+    admin_cmd.add_argument("--name")
+    admin_cmd.add_argument("--password", help="default: $BETTER_AUTH_ADMIN_PASSWORD")
     args = parser.parse_args(argv)
 
     url = _database_url(args.database_url)
+    if args.command == "create-admin":
+        password = args.password or os.environ.get("BETTER_AUTH_ADMIN_PASSWORD")
+        print(asyncio.run(_create_admin(url, args.email.strip().lower(), args.name, password)))
+        return 0
     if args.command == "create-schema":
         asyncio.run(_create_schema(url))
         print("schema ready")

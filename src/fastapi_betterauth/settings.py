@@ -195,6 +195,11 @@ class AuthSettings(BaseSettings):
     """Largest accepted request body in bytes; larger ones get 413 (Better Auth has no limit)."""
     password_hash_workers: int = Field(4, ge=1, le=64)
     """Threads that hash passwords, so sign-ins never block the event loop."""
+    admin_user_ids: Annotated[tuple[str, ...], NoDecode] = ()
+    """Users the admin plugin allows everything (``adminUserIds``); env BETTER_AUTH_ADMIN_USER_IDS, comma-separated.
+
+    The way to bootstrap the first admin without touching the database; see also ``fastapi-betterauth create-admin``.
+    """
     app_name: str = "Better Auth"
     """Shown in emails (Better Auth: ``appName``)."""
     session: SessionSettings = SessionSettings()
@@ -206,7 +211,7 @@ class AuthSettings(BaseSettings):
     advanced: AdvancedSettings = AdvancedSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()
 
-    @field_validator("trusted_origins", "previous_secrets", mode="before")
+    @field_validator("trusted_origins", "previous_secrets", "admin_user_ids", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

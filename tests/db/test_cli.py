@@ -33,3 +33,26 @@ def test_create_schema_and_missing_url(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(SystemExit):
         main(["migrate"])
+
+
+def test_create_admin_creates_then_promotes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = tmp_path / "admin.db"
+    url = f"sqlite+aiosqlite:///{database}"
+    assert main(["migrate", "--database-url", url, "--plugin", "admin"]) == 0
+    with pytest.raises(SystemExit, match="--password"):
+        main(["create-admin", "--database-url", url, "--email", "root@example.com"])
+    assert (
+        main(["create-admin", "--database-url", url, "--email", "Root@Example.com", "--password", "s3cret-pass"]) == 0
+    )
+    assert "created admin root@example.com" in capsys.readouterr().out
+    with sqlite3.connect(database) as conn:
+        role, user_id = conn.execute("select role, id from user where email = 'root@example.com'").fetchone()
+        (hash_,) = conn.execute("select password from account where userId = ?", (user_id,)).fetchone()
+    assert role == "admin" and ":" in hash_  # a Better Auth scrypt hash "salt:key"
+    with sqlite3.connect(database) as conn:
+        conn.execute("update user set role = 'user,editor'")
+    assert main(["create-admin", "--database-url", url, "--email", "root@example.com"]) == 0
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("select role from user").fetchone()[0] == "user,editor,admin"
+    with pytest.raises(SystemExit, match="characters"):
+        main(["create-admin", "--database-url", url, "--email", "short@example.com", "--password", "x"])

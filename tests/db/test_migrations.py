@@ -133,6 +133,31 @@ async def test_jwt_branch_builds_the_jwks_table_the_plugin_needs(
     assert "jwks" not in (await core_only.snapshot())["tables"]
 
 
+async def test_admin_branch_adds_the_columns_the_plugin_needs(
+    make_database: Callable[[], Awaitable[Database]],
+) -> None:
+    from fastapi_betterauth.db.schema import CORE_SCHEMA, merge_schema
+    from fastapi_betterauth.plugins.admin.schema import ADMIN_SCHEMA
+
+    migrated, created = await make_database(), await make_database()
+    await anyio.to_thread.run_sync(migrations.upgrade, migrated.url)
+    await anyio.to_thread.run_sync(migrations.upgrade, migrated.url, "better_auth_admin@head")
+    await _create_schema(created.adapter_url, schema=merge_schema(CORE_SCHEMA, ADMIN_SCHEMA))
+
+    def structure(snapshot: dict[str, Any]) -> dict[str, Any]:
+        # SQLite keeps the DDL text as written, and ALTER TABLE ADD COLUMN writes it differently from one
+        # CREATE TABLE: compare the columns, types, constraints and indexes, not that text.
+        return {
+            k: {a: b for a, b in v.items() if a != "sql"} if isinstance(v, dict) else v for k, v in snapshot.items()
+        }
+
+    assert structure(_without_version_table(await migrated.snapshot())) == structure(await created.snapshot())
+    await anyio.to_thread.run_sync(migrations.downgrade, migrated.url, "better_auth_admin@base")
+    columns = repr({k: v for k, v in (await migrated.snapshot()).items() if k != "sql"})
+    assert "'email'" in columns
+    assert not any(f"'{name}'" in columns for name in ("role", "banned", "banReason", "banExpires", "impersonatedBy"))
+
+
 async def test_create_schema_after_the_migration_is_a_no_op(make_database: Callable[[], Awaitable[Database]]) -> None:
     db = await make_database()
     await anyio.to_thread.run_sync(migrations.upgrade, db.url)

@@ -316,3 +316,12 @@ def test_has_permission_rules() -> None:
     assert not has_permission(user_id="u", role="admin", permissions={"user": []})
     assert has_permission(user_id="root", role="user", permissions=asked, admin_user_ids=["root"])
     assert not has_permission(user_id="u", role="", permissions=asked)
+
+
+async def test_admin_user_ids_from_the_settings_bootstrap_the_first_admin(make_client: Callable[..., Any]) -> None:
+    client, auth = await make_client(plugins=[bearer(), admin()], admin_user_ids=["root-user-0000"])
+    root = await auth.store.create_user({"id": "root-user-0000", "name": "Root", "email": "root@example.com"})
+    assert root["role"] == "user"  # no admin role needed
+    session = await auth.store.create_session(root["id"], expires_in=3600, ip_address="", user_agent="")
+    response = await client.get(f"{API}/admin/list-users", headers={"Authorization": f"Bearer {session['token']}"})
+    assert response.status_code == 200 and response.json()["total"] == 1

@@ -81,7 +81,7 @@ def alembic_config(url: str | None = None, **options: str) -> Config:
     config = Config(cmd_opts=cmd_opts)
     config.set_main_option("script_location", SCRIPT_LOCATION.replace("%", "%%"))
     config.set_main_option("path_separator", "space")
-    locations = " ".join(str(Path(SCRIPT_LOCATION) / d) for d in ("versions", "plugins/jwt"))
+    locations = " ".join(str(Path(SCRIPT_LOCATION) / d) for d in ("versions", "plugins/jwt", "plugins/admin"))
     config.set_main_option("version_locations", locations.replace("%", "%%"))
     for key, value in options.items():
         config.set_main_option(key, value.replace("%", "%%"))
@@ -91,10 +91,13 @@ def alembic_config(url: str | None = None, **options: str) -> Config:
 JWT_VERSION_LOCATION = "fastapi_betterauth:migrations/plugins/jwt"
 """The jwt plugin's revision, for an application's ``version_locations`` (only if it uses the plugin)."""
 
+ADMIN_VERSION_LOCATION = "fastapi_betterauth:migrations/plugins/admin"
+"""The admin plugin's revision (its columns), for an application's ``version_locations``."""
+
 JWT_BRANCH_LABEL = "better_auth_jwt"
 """Branch of the jwt plugin's ``jwks`` table (``alembic upgrade better_auth_jwt@head``)."""
 
-PLUGIN_BRANCHES = {"jwt": JWT_BRANCH_LABEL}
+PLUGIN_BRANCHES = {"jwt": JWT_BRANCH_LABEL, "admin": "better_auth_admin"}
 """Plugin id -> the branch holding its tables."""
 
 

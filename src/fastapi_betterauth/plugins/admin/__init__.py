@@ -8,6 +8,7 @@ is lifted on the way), hides impersonation sessions from ``list-sessions``, and 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ...db.adapter import Row
@@ -75,8 +76,11 @@ def admin(
         allow_impersonating_admins=allow_impersonating_admins,
     )
 
+    admin_ids = set(admin_user_ids)
+
     def init(auth: AuthContext) -> None:
-        auth.extensions[EXTENSION] = options
+        admin_ids.update(auth.settings.admin_user_ids)
+        auth.extensions[EXTENSION] = replace(options, admin_user_ids=tuple(sorted(admin_ids)))
         store = auth.store
 
         def defaults(row: Row) -> Row:
@@ -101,7 +105,7 @@ def admin(
 
     return Plugin(
         id="admin",
-        endpoints=admin_endpoints(options),
+        endpoints=admin_endpoints(options, admin_ids),
         schema=ADMIN_SCHEMA,
         on_response=on_response,
         init=init,

@@ -47,8 +47,8 @@ class UserResponse(BaseModel):
     user: User
 
 
-def admin_endpoints(options: AdminOptions) -> tuple[Endpoint, ...]:
-    """Every admin route, closed over the plugin's options."""
+def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoint, ...]:
+    """Every admin route, closed over the plugin's options (``admin_ids``: the option plus the settings')."""
 
     async def acting(ctx: EndpointContext, permissions: Mapping[str, Sequence[str]], code: ErrorCode) -> Row:
         found = await ctx.get_session(use_cache=False)
@@ -65,7 +65,7 @@ def admin_endpoints(options: AdminOptions) -> tuple[Endpoint, ...]:
             role=user.get("role"),
             permissions=permissions,
             roles=options.roles,
-            admin_user_ids=options.admin_user_ids,
+            admin_user_ids=admin_ids,
             default_role=options.default_role,
         )
 
@@ -547,7 +547,7 @@ def admin_endpoints(options: AdminOptions) -> tuple[Endpoint, ...]:
         admin_session, _ = await ctx.require_session()
         user = await target(ctx, body.user_id)
         target_roles = split_roles(user.get("role") or options.default_role)
-        is_admin = any(r in options.admin_roles for r in target_roles) or user["id"] in options.admin_user_ids
+        is_admin = any(r in options.admin_roles for r in target_roles) or user["id"] in admin_ids
         if is_admin and not (
             options.allow_impersonating_admins or allowed(admin_user, {"user": ["impersonate-admins"]})
         ):
