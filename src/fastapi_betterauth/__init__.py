@@ -15,6 +15,7 @@ Quick start::
 """
 
 from ._version import __version__
+from .audit import AuditTrail, AuthEvent
 from .auth import BetterAuth
 from .crypto.jwt import ExpiredJWTError, JWTError
 from .crypto.passwords import Argon2Hasher, PasswordHasher, ScryptHasher
@@ -75,7 +76,9 @@ __all__ = [
     "Adapter",
     "AdvancedSettings",
     "Argon2Hasher",
+    "AuditTrail",
     "AuthError",
+    "AuthEvent",
     "AuthHooks",
     "AuthSettings",
     "AuthStore",

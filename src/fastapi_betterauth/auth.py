@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .api import API
+from .audit import AUDIT_TABLE, AuditTrail
 from .crypto.passwords import PasswordHasher
 from .db.adapter import Adapter, Row
 from .db.schema import CORE_SCHEMA, SchemaView, merge_schema
@@ -52,6 +53,9 @@ class BetterAuth:
         email_templates: subjects and bodies of those mails.
         hooks: application callbacks such as ``before_delete_user``.
         password_policy: extra rules for new passwords, e.g. ``password_complexity()``.
+        audit: where auth events go besides the ``fastapi_betterauth.audit`` logger:
+            ``AuditTrail(store=True)`` keeps them in an ``auth_event`` table (listed by
+            ``GET /admin/list-auth-events``), ``callback=`` hands each to your code.
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class BetterAuth:
         email_templates: EmailTemplates | None = None,
         hooks: AuthHooks | None = None,
         password_policy: PasswordPolicy | None = None,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.settings = settings if settings is not None else AuthSettings()
         secret = self.settings.secret_value()  # fails fast on a weak production secret
@@ -80,12 +85,18 @@ class BetterAuth:
         ids = [p.id for p in self.plugins]
         if len(set(ids)) != len(ids):
             raise ConfigurationError(f"a plugin is registered twice: {ids}")
-        schema = merge_schema(CORE_SCHEMA, *(p.schema for p in self.plugins))
+        self.audit = audit or AuditTrail()
+        extra_tables = (AUDIT_TABLE,) if self.audit.store else ()
+        schema = merge_schema(CORE_SCHEMA, *(p.schema for p in self.plugins), extra_tables)
         use_schema = getattr(adapter, "use_schema", None)
         if use_schema is not None:
             use_schema(schema)
         self.adapter: Adapter = adapter
         self.endpoints: tuple[Endpoint, ...] = BASE_ENDPOINTS + tuple(e for p in self.plugins for e in p.endpoints)
+        if self.audit.store:
+            from .audit_endpoints import list_auth_events
+
+            self.endpoints += (list_auth_events,)
         seen: set[tuple[str, str]] = set()
         for endpoint in self.endpoints:
             key = (endpoint.method, endpoint.path)
@@ -117,7 +128,9 @@ class BetterAuth:
             ),
             hooks=hooks or AuthHooks(),
             password_policy=password_policy,
+            audit=self.audit,
         )
+        self.audit.adapter = adapter
         for plugin in self.plugins:
             if plugin.init is not None:
                 plugin.init(self.context)
@@ -261,5 +274,6 @@ class BetterAuth:
     async def close(self) -> None:
         """Deliver pending mail, then release database connections and hashing threads."""
         await self.context.mailer.aclose()
+        await self.audit.flush()
         self.context.hashing.close()
         await self.adapter.close()

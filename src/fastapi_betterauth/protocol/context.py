@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._dates import now
+from ..audit import AuditTrail, AuthEvent
 from ..crypto.signing import unsign_cookie_value
 from ..db.adapter import Adapter, Row
 from ..db.schema import SchemaView
@@ -50,6 +51,7 @@ class AuthContext:
     password_policy: PasswordPolicy | None = None
     extensions: dict[str, Any] = field(default_factory=dict)
     """Per-instance state of plugins, by plugin id."""
+    audit: AuditTrail = field(default_factory=AuditTrail)
 
     def base_origin(self, request: AuthRequest) -> str:
         """Origin of ``base_url``, or of the request when none is configured."""
@@ -140,6 +142,19 @@ class EndpointContext:
         if self._cookies_in is None:
             self._cookies_in = {**parse_cookie_header(self.request.header("cookie")), **self.request.injected_cookies}
         return self._cookies_in
+
+    def audit(
+        self, type: str, *, subject_id: str | None, actor_id: str | None = None, reason: str | None = None
+    ) -> AuthEvent:
+        """Record an auth event for this request (IP and user agent filled in; the actor defaults to the subject)."""
+        return self.auth.audit.record(
+            type,
+            actor_id=actor_id if actor_id is not None else subject_id,
+            subject_id=subject_id,
+            ip_address=self.auth.client_ip(self.request),
+            user_agent=self.request.header("user-agent") or "",
+            reason=reason,
+        )
 
     def set_cookie(self, cookie: SetCookie) -> None:
         """Add a ``Set-Cookie`` to the answer (kept on error answers too)."""

@@ -114,8 +114,8 @@ def admin(
 
 def admin_options(auth: Any) -> AdminOptions:
     """The admin plugin's options of an instance, or the defaults without the plugin."""
-    context = getattr(auth, "context", None)
-    found = getattr(context, "extensions", {}).get(EXTENSION) if context is not None else None
+    context = getattr(auth, "context", auth)  # a BetterAuth, or its AuthContext
+    found = getattr(context, "extensions", {}).get(EXTENSION)
     return found if isinstance(found, AdminOptions) else AdminOptions()
 
 

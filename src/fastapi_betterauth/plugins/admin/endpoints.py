@@ -107,10 +107,11 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
     async def set_role(ctx: EndpointContext) -> Any:
         """Set a user's role (several roles are stored comma-separated)."""
         body: SetRoleBody = ctx.body
-        await acting(ctx, {"user": ["set-role"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE)
+        admin_user = await acting(ctx, {"user": ["set-role"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE)
         roles = checked_roles(body.role)
         await target(ctx, body.user_id)
         updated = await ctx.store.update_user(body.user_id, {"role": roles})
+        ctx.audit("role_changed", subject_id=body.user_id, actor_id=admin_user["id"], reason=roles)
         return {"user": ctx.auth.public_user(updated or {})}
 
     # -- reading users -------------------------------------------------------------------------
@@ -321,8 +322,11 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
             updated = await ctx.store.update_user(body.user_id, values)
         except UniqueViolationError:
             raise AuthError(400, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL) from None
+        if "role" in data:
+            ctx.audit("role_changed", subject_id=body.user_id, actor_id=admin_user["id"], reason=data["role"])
         if data.get("banned") is True:
             await ctx.store.delete_sessions(body.user_id)
+            ctx.audit("user_banned", subject_id=body.user_id, actor_id=admin_user["id"])
         return ctx.auth.public_user(updated or {})
 
     # -- bans ----------------------------------------------------------------------------------
@@ -364,6 +368,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
             },
         )
         await ctx.store.delete_sessions(body.user_id)
+        ctx.audit("user_banned", subject_id=body.user_id, actor_id=admin_user["id"])
         return {"user": ctx.auth.public_user(updated or {})}
 
     class UserIdBody(WireBody):
@@ -386,9 +391,10 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
     async def unban_user(ctx: EndpointContext) -> Any:
         """Lift a ban."""
         body: UserIdBody = ctx.body
-        await acting(ctx, {"user": ["ban"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_BAN_USERS)
+        admin_user = await acting(ctx, {"user": ["ban"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_BAN_USERS)
         await target(ctx, body.user_id)
         updated = await ctx.store.update_user(body.user_id, {"banned": False, "banExpires": None, "banReason": None})
+        ctx.audit("user_unbanned", subject_id=body.user_id, actor_id=admin_user["id"])
         return {"user": ctx.auth.public_user(updated or {})}
 
     # -- sessions ------------------------------------------------------------------------------
@@ -475,6 +481,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
 
         await run_hook(ctx.auth.hooks.before_delete_user, user)
         await ctx.store.delete_user(body.user_id)
+        ctx.audit("user_deleted", subject_id=body.user_id, actor_id=admin_user["id"])
         await run_hook(ctx.auth.hooks.after_delete_user, user)
         return {"success": True}
 
@@ -565,6 +572,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         ctx.set_cookie(cookies.signed(cookies.admin_session, f"{admin_session['token']}:{flag}", ctx.auth.secret))
         ctx.set_session_cookie(session, user, remember=False)
         ctx.replace_session(session, user)
+        ctx.audit("impersonation_started", subject_id=user["id"], actor_id=admin_user["id"])
         return {"session": ctx.auth.public_session(session), "user": ctx.auth.public_user(user)}
 
     @endpoint(
@@ -597,6 +605,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         if back is None or back[0]["userId"] != admin_user["id"]:
             raise AuthError(500, None, "Failed to find admin session")
         await ctx.store.delete_session(session["token"])
+        ctx.audit("impersonation_stopped", subject_id=session["userId"], actor_id=admin_user["id"])
         remember = not flag
         ctx.set_session_cookie(back[0], back[1], remember=remember)
         if remember and ctx.signed_cookie(cookies.dont_remember) is not None:

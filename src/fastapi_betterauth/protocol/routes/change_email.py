@@ -76,6 +76,7 @@ async def change_email(ctx: EndpointContext) -> Any:
             updated = await ctx.store.update_user(user["id"], {"email": new_email})
         except UniqueViolationError:
             return {"status": True}  # taken meanwhile: the same answer as above
+        ctx.audit("email_changed", subject_id=user["id"])
         ctx.set_session_cookie(session, updated or {**user, "email": new_email})
         if can_verify:
             token = email_token(ctx, new_email, user["id"])

@@ -90,6 +90,7 @@ async def change_password(ctx: EndpointContext) -> Any:
                 user_agent=ctx.request.header("user-agent") or "",
                 adapter=tx,
             )
+    ctx.audit("password_changed", subject_id=user["id"], reason="sessions_revoked" if revoke else None)
     token = None
     if new_session is not None:
         ctx.set_session_cookie(new_session, user)

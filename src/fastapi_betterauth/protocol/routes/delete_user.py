@@ -132,5 +132,6 @@ async def _delete_with_token(ctx: EndpointContext, user: Row, token: str) -> Non
 async def _delete(ctx: EndpointContext, user: Row) -> None:
     await run_hook(ctx.auth.hooks.before_delete_user, user)
     await ctx.store.delete_user(user["id"])
+    ctx.audit("user_deleted", subject_id=user["id"])
     ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
     await run_hook(ctx.auth.hooks.after_delete_user, user)

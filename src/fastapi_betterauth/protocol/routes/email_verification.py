@@ -155,6 +155,7 @@ async def verify_email(ctx: EndpointContext) -> Any:
         return done({"status": True, "user": None})
     await run_hook(ctx.auth.hooks.before_email_verification, user)
     updated = await ctx.store.update_user(user["id"], {"emailVerified": True}) or {**user, "emailVerified": True}
+    ctx.audit("email_verified", subject_id=user["id"])
     await run_hook(ctx.auth.hooks.after_email_verification, updated)
     if ctx.auth.settings.email_verification.auto_sign_in_after_verification:
         current = await ctx.get_session()
@@ -224,6 +225,7 @@ async def _set_email(
         return None
     if updated is None:
         return None
+    ctx.audit("email_changed", subject_id=user["id"])
     current = await ctx.get_session()
     if current is not None:
         ctx.set_session_cookie(current[0], {**current[1], "email": new_email, "emailVerified": verified})

@@ -177,5 +177,6 @@ async def reset_password(ctx: EndpointContext) -> Any:
     revoke = ctx.auth.settings.email_and_password.revoke_sessions_on_password_reset
     if not await ctx.store.reset_password(identifier, user["id"], password_hash, revoke_sessions=revoke):
         raise AuthError(400, ErrorCode.INVALID_TOKEN)  # spent by a concurrent request
+    ctx.audit("password_reset", subject_id=user["id"])
     await run_hook(ctx.auth.hooks.on_password_reset, user)
     return {"status": True}

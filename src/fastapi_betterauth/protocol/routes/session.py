@@ -158,7 +158,8 @@ async def revoke_session(ctx: EndpointContext) -> Any:
     """Revoke one of the current user's sessions by token (always ``{"status": true}``)."""
     body: RevokeSessionBody = ctx.body
     current, user = await ctx.require_session()
-    await ctx.store.delete_user_session(user["id"], body.token)
+    if await ctx.store.delete_user_session(user["id"], body.token):
+        ctx.audit("session_revoked", subject_id=user["id"], reason="one")
     if body.token == current["token"]:
         ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
     return {"status": True}
@@ -176,6 +177,7 @@ async def revoke_sessions(ctx: EndpointContext) -> Any:
     """Revoke every session of the current user, this one included."""
     _, user = await ctx.require_session()
     await ctx.store.delete_sessions(user["id"])
+    ctx.audit("session_revoked", subject_id=user["id"], reason="all")
     ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
     return {"status": True}
 
@@ -192,4 +194,5 @@ async def revoke_other_sessions(ctx: EndpointContext) -> Any:
     """Revoke every session of the current user except this one."""
     current, user = await ctx.require_session()
     await ctx.store.delete_sessions(user["id"], except_tokens=[current["token"]])
+    ctx.audit("session_revoked", subject_id=user["id"], reason="others")
     return {"status": True}

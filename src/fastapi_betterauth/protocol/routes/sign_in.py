@@ -77,10 +77,13 @@ async def sign_in_email(ctx: EndpointContext) -> Any:
     stored = account.get("password") if account is not None else None
     if user is None or account is None or not stored:
         await hashing.burn(body.password)
+        ctx.audit("sign_in_failed", subject_id=user["id"] if user else None, reason="invalid_credentials")
         raise AuthError(401, ErrorCode.INVALID_EMAIL_OR_PASSWORD)
     if not await hashing.verify(stored, body.password):
+        ctx.audit("sign_in_failed", subject_id=user["id"], reason="invalid_credentials")
         raise AuthError(401, ErrorCode.INVALID_EMAIL_OR_PASSWORD)
     if policy.require_email_verification and not user.get("emailVerified"):
+        ctx.audit("sign_in_failed", subject_id=user["id"], reason="email_not_verified")
         if ctx.auth.settings.email_verification.send_on_sign_in:
             send_verification_mail(ctx, user, body.callback_url)
         raise AuthError(403, ErrorCode.EMAIL_NOT_VERIFIED)
@@ -88,7 +91,12 @@ async def sign_in_email(ctx: EndpointContext) -> Any:
         # The configured algorithm changed since this hash was made: upgrade it transparently.
         await ctx.store.update_password(account["id"], await hashing.hash(body.password))
 
-    session = await start_session(ctx, user, remember=body.remember_me)
+    try:
+        session = await start_session(ctx, user, remember=body.remember_me)
+    except AuthError as error:
+        ctx.audit("sign_in_failed", subject_id=user["id"], reason=str(error.code.value).lower() if error.code else None)
+        raise
+    ctx.audit("sign_in", subject_id=user["id"])
     result: dict[str, Any] = {"redirect": bool(body.callback_url), "token": session["token"]}
     if "callback_url" in body.model_fields_set:
         result["url"] = body.callback_url  # even "" (Better Auth echoes it, with redirect false)

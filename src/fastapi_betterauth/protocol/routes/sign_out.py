@@ -34,6 +34,9 @@ async def sign_out(ctx: EndpointContext) -> Any:
     """Sign out: delete the current session and expire the session cookies (always 200)."""
     token = ctx.session_token()
     if token is not None:
+        found = await ctx.store.find_session(token)
         await ctx.store.delete_session(token)
+        if found is not None:
+            ctx.audit("sign_out", subject_id=found[0]["userId"])
     ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
     return {"success": True}

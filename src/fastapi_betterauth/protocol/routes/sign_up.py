@@ -109,6 +109,7 @@ async def sign_up_email(ctx: EndpointContext) -> Any:
         # Lost a race with a concurrent sign-up for the same email.
         return await _existing_user(ctx, body, signs_in)
 
+    ctx.audit("sign_up", subject_id=user["id"])
     verification = ctx.auth.settings.email_verification
     send_on_sign_up = verification.send_on_sign_up
     if send_on_sign_up is None:

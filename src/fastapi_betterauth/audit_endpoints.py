@@ -1,0 +1,100 @@
+"""``GET /admin/list-auth-events``: the stored audit trail, filtered and paginated (this library's own route)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ._dates import parse_iso
+from .audit import EVENT_TABLE
+from .db.adapter import SortBy, Where
+from .errors import AuthError, ErrorCode
+from .protocol.context import EndpointContext
+from .protocol.endpoint import ErrorDoc, endpoint
+from .protocol.routes._shared import ERROR_SHAPE, WireBody
+
+
+class ListAuthEventsQuery(WireBody):
+    """Filters: event ``type``, ``subjectId``, ``actorId``, ISO ``since``/``until``; newest first."""
+
+    type: str | None = None
+    subject_id: str | None = Field(None, alias="subjectId")
+    actor_id: str | None = Field(None, alias="actorId")
+    since: str | None = None
+    until: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class AuthEventOut(BaseModel):
+    """One event as listed."""
+
+    id: str
+    type: str
+    createdAt: str
+    actorId: str | None
+    subjectId: str | None
+    ipAddress: str | None
+    userAgent: str | None
+    reason: str | None
+
+
+class ListAuthEventsResponse(BaseModel):
+    """A page of events and how many match."""
+
+    events: list[AuthEventOut]
+    total: int
+
+
+@endpoint(
+    "GET",
+    "/admin/list-auth-events",
+    operation_id="listAuthEvents",
+    query=ListAuthEventsQuery,
+    response=ListAuthEventsResponse,
+    tags=("Admin",),
+    errors=(
+        ERROR_SHAPE,
+        ErrorDoc(401, (), "Empty body: no session"),
+        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS,)),
+    ),
+)
+async def list_auth_events(ctx: EndpointContext) -> Any:
+    """The audit trail (needs the ``user:list`` permission of the admin plugin's roles)."""
+    from .plugins.admin import admin_options
+    from .plugins.admin.access import has_permission
+
+    query: ListAuthEventsQuery = ctx.query
+    found = await ctx.get_session(use_cache=False)
+    if found is None:
+        raise AuthError(401)
+    _, user = found
+    access = admin_options(ctx.auth)
+    if not has_permission(
+        user_id=user["id"],
+        role=user.get("role"),
+        permissions={"user": ["list"]},
+        roles=access.roles,
+        admin_user_ids=access.admin_user_ids,
+        default_role=access.default_role,
+    ):
+        raise AuthError(403, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS)
+    where = [
+        Where(field, value)
+        for field, value in (("type", query.type), ("subjectId", query.subject_id), ("actorId", query.actor_id))
+        if value
+    ]
+    try:
+        if query.since:
+            where.append(Where("createdAt", parse_iso(query.since), "gte"))
+        if query.until:
+            where.append(Where("createdAt", parse_iso(query.until), "lt"))
+    except ValueError:
+        raise AuthError(400, ErrorCode.VALIDATION_ERROR, "[query] since/until must be ISO-8601 dates") from None
+    adapter = ctx.auth.adapter
+    rows = await adapter.find_many(
+        EVENT_TABLE, where, limit=query.limit, offset=query.offset, sort_by=SortBy("createdAt", "desc")
+    )
+    total = await adapter.count(EVENT_TABLE, where)
+    return {"events": rows, "total": total}
