@@ -195,6 +195,34 @@ def test_ban_and_unban_across_servers(shared: tuple[Server, Server, str]) -> Non
 
 
 @pytest.mark.parametrize("direction", ["ts->python", "python->ts"])
+def test_ban_and_role_change_on_one_server_apply_on_the_other_at_once(
+    shared: tuple[Server, Server, str], direction: str
+) -> None:
+    """Issue 5: what one server's admin decides, the other enforces on the very next request."""
+    py, ts, dsn = shared
+    acting, enforcing = (ts, py) if direction == "ts->python" else (py, ts)
+    admin_email, user_email = new_email("boss"), new_email("member")
+    sign_up(acting, admin_email, "Boss")
+    set_user_role(dsn, admin_email, "admin")
+    admin_cookie = cookie_header(cookies_of(sign_in(acting, admin_email)))
+    member = sign_up(enforcing, user_email).json()["user"]
+    member_cookie = cookie_header(cookies_of(sign_in(enforcing, user_email)))
+    # Not an admin yet: the enforcing server refuses the member's admin call.
+    assert call(enforcing, "GET", "/admin/list-users", cookie=member_cookie).status_code == 403
+    promoted = call(acting, "POST", "/admin/set-role", {"userId": member["id"], "role": "admin"}, cookie=admin_cookie)
+    assert promoted.status_code == 200, promoted.text
+    assert call(enforcing, "GET", "/admin/list-users", cookie=member_cookie).status_code == 200
+    demoted = call(acting, "POST", "/admin/set-role", {"userId": member["id"], "role": "user"}, cookie=admin_cookie)
+    assert demoted.status_code == 200, demoted.text
+    assert call(enforcing, "GET", "/admin/list-users", cookie=member_cookie).status_code == 403
+    banned = call(acting, "POST", "/admin/ban-user", {"userId": member["id"]}, cookie=admin_cookie)
+    assert banned.status_code == 200, banned.text
+    assert call(enforcing, "GET", "/get-session", cookie=member_cookie).json() is None
+    refused = call(enforcing, "POST", "/sign-in/email", {"email": user_email, "password": PASSWORD})
+    assert refused.status_code == 403 and refused.json()["code"] == "BANNED_USER", refused.text
+
+
+@pytest.mark.parametrize("direction", ["ts->python", "python->ts"])
 def test_impersonation_started_on_one_server_stopped_on_the_other(
     shared: tuple[Server, Server, str], direction: str
 ) -> None:

@@ -134,3 +134,32 @@ async def test_a_failing_callback_never_breaks_the_request(make_client: Callable
     up = await client.post(f"{API}/sign-up/email", json={"email": "a@example.com", "password": PASSWORD, "name": "A"})
     assert up.status_code == 200
     await auth.audit.flush()
+
+
+async def test_email_session_and_impersonation_events(make_client: Callable[..., Any], tmp_path: Any) -> None:
+    from urllib.parse import urlsplit
+
+    client, auth, seen = await world(make_client, tmp_path)
+    up = await client.post(f"{API}/sign-up/email", json={"email": "a@example.com", "password": PASSWORD, "name": "A"})
+    alice = up.json()["user"]["id"]
+    await client.post(f"{API}/send-verification-email", json={"email": "a@example.com"})
+    await auth.mailer.flush()
+    link = json.loads((tmp_path / "mail.jsonl").read_text().splitlines()[-1])["url"]
+    parts = urlsplit(link)
+    await client.get(f"{parts.path}?{parts.query}")
+    await client.post(f"{API}/revoke-other-sessions", json={})
+    other = await client.post(
+        f"{API}/sign-up/email", json={"email": "b@example.com", "password": PASSWORD, "name": "B"}
+    )
+    bob = other.json()["user"]["id"]
+    client.cookies.clear()
+    await auth.store.update_user(alice, {"role": "admin"})
+    await client.post(f"{API}/sign-in/email", json={"email": "a@example.com", "password": PASSWORD})
+    await client.post(f"{API}/admin/impersonate-user", json={"userId": bob})
+    await client.post(f"{API}/admin/stop-impersonating", json={})
+    await auth.audit.flush()
+    kinds = {(e.type, e.subject_id, e.actor_id) for e in seen}
+    assert ("email_verified", alice, alice) in kinds
+    assert ("session_revoked", alice, alice) in kinds
+    assert ("impersonation_started", bob, alice) in kinds
+    assert ("impersonation_stopped", bob, alice) in kinds
