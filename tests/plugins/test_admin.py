@@ -325,3 +325,19 @@ async def test_admin_user_ids_from_the_settings_bootstrap_the_first_admin(make_c
     session = await auth.store.create_session(root["id"], expires_in=3600, ip_address="", user_agent="")
     response = await client.get(f"{API}/admin/list-users", headers={"Authorization": f"Bearer {session['token']}"})
     assert response.status_code == 200 and response.json()["total"] == 1
+
+
+async def test_guards_are_documented_in_openapi(make_client: Callable[..., Any]) -> None:
+    client, _, _ = await world(make_client)
+    spec = (await client.get("/openapi.json")).json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["BetterAuthBearer"]["scheme"] == "bearer"
+    assert schemes["BetterAuthSessionCookie"] == {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "better-auth.session_token",
+        "description": "The signed session cookie set by sign-in",
+    }
+    for path, method in (("/admin-only", "get"), ("/tasks", "delete")):
+        security = spec["paths"][path][method]["security"]
+        assert {"BetterAuthBearer": []} in security and {"BetterAuthSessionCookie": []} in security

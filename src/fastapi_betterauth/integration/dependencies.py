@@ -11,6 +11,7 @@ import weakref
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPBearer
 
 from ..crypto.jwt import ExpiredJWTError, JWTError
 from ..errors import AuthError, ConfigurationError, ErrorCode
@@ -70,7 +71,26 @@ def _unauthorized() -> AuthError:
     return AuthError(401, ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def current_identity(request: Request, auth: Any = Depends(get_auth)) -> Identity:
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="BetterAuthBearer",
+    description="A session token (bearer plugin, `set-auth-token`) or a JWT (jwt plugin, `/token`)",
+)
+_COOKIE = APIKeyCookie(
+    name="better-auth.session_token",
+    auto_error=False,
+    scheme_name="BetterAuthSessionCookie",
+    description="The signed session cookie set by sign-in",
+)
+
+
+async def _documented_credentials(bearer: Any = Depends(_BEARER), cookie: Any = Depends(_COOKIE)) -> None:
+    """Only there so OpenAPI (and Swagger's Authorize button) shows how protected routes authenticate."""
+
+
+async def current_identity(
+    request: Request, auth: Any = Depends(get_auth), _: None = Depends(_documented_credentials)
+) -> Identity:
     """Who is calling and how (cookie, bearer session token or JWT); 401 when anonymous or the token is bad."""
     found = await _identity(request, auth)
     if found is None:

@@ -93,7 +93,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
     @endpoint(
         "POST",
         "/admin/set-role",
-        operation_id="setRole",
+        operation_id="setUserRole",
         body=SetRoleBody,
         response=UserResponse,
         tags=TAGS,
@@ -405,7 +405,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
     @endpoint(
         "POST",
         "/admin/list-user-sessions",
-        operation_id="listUserSessions",
+        operation_id="adminListUserSessions",
         body=UserIdBody,
         response=SessionsResponse,
         tags=TAGS,
