@@ -433,8 +433,11 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
     async def revoke_user_session(ctx: EndpointContext) -> Any:
         """Revoke one session by token."""
         body: SessionTokenBody = ctx.body
-        await acting(ctx, {"session": ["revoke"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS)
+        admin_user = await acting(ctx, {"session": ["revoke"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS)
+        found = await ctx.store.find_session(body.session_token)
         await ctx.store.delete_session(body.session_token)
+        if found is not None:
+            ctx.audit("session_revoked", subject_id=found[0]["userId"], actor_id=admin_user["id"], reason="one")
         return {"success": True}
 
     @endpoint(
@@ -449,8 +452,9 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
     async def revoke_user_sessions(ctx: EndpointContext) -> Any:
         """Revoke every session of a user."""
         body: UserIdBody = ctx.body
-        await acting(ctx, {"session": ["revoke"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS)
+        admin_user = await acting(ctx, {"session": ["revoke"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS)
         await ctx.store.delete_sessions(body.user_id)
+        ctx.audit("session_revoked", subject_id=body.user_id, actor_id=admin_user["id"], reason="all")
         return {"success": True}
 
     # -- removal and passwords -----------------------------------------------------------------
@@ -507,7 +511,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
     async def set_user_password(ctx: EndpointContext) -> Any:
         """Set a user's password (creating the credential account when missing)."""
         body: SetUserPasswordBody = ctx.body
-        await acting(ctx, {"user": ["set-password"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD)
+        admin_user = await acting(ctx, {"user": ["set-password"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD)
         check_password_length(ctx, body.new_password)
         user = await target(ctx, body.user_id)
         password_hash = await ctx.auth.hashing.hash(body.new_password)
@@ -523,6 +527,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
                     "password": password_hash,
                 }
             )
+        ctx.audit("password_changed", subject_id=user["id"], actor_id=admin_user["id"], reason="set_by_admin")
         return {"status": True}
 
     # -- impersonation -------------------------------------------------------------------------
