@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--plugin",
         action="append",
         default=[],
-        choices=["jwt", "admin"],
+        choices=["jwt", "admin", "audit"],
         help="also create this plugin's schema (repeatable)",
     )
     admin_cmd = sub.add_parser(

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 CORE_TABLES = ("user", "session", "account", "verification")
+SNAPSHOT_TABLES = (*CORE_TABLES, "jwks", "auth_event")
+"""Tables whose structure snapshots compare (plugin tables only when present)."""
 
 
-async def postgres_snapshot(dsn: str, tables: tuple[str, ...] = CORE_TABLES) -> dict[str, Any]:
+async def postgres_snapshot(dsn: str, tables: tuple[str, ...] = SNAPSHOT_TABLES) -> dict[str, Any]:
     """Columns, constraints and indexes of ``tables`` as PostgreSQL's catalogs report them."""
     import asyncpg
 
@@ -55,7 +57,7 @@ async def postgres_snapshot(dsn: str, tables: tuple[str, ...] = CORE_TABLES) -> 
     }
 
 
-def sqlite_snapshot(path: Path | str, tables: tuple[str, ...] = CORE_TABLES) -> dict[str, Any]:
+def sqlite_snapshot(path: Path | str, tables: tuple[str, ...] = SNAPSHOT_TABLES) -> dict[str, Any]:
     """``PRAGMA`` views and the stored DDL of ``tables`` in a SQLite file."""
     conn = sqlite3.connect(path)
     try:

@@ -158,6 +158,19 @@ async def test_admin_branch_adds_the_columns_the_plugin_needs(
     assert not any(f"'{name}'" in columns for name in ("role", "banned", "banReason", "banExpires", "impersonatedBy"))
 
 
+async def test_audit_branch_builds_the_auth_event_table(make_database: Callable[[], Awaitable[Database]]) -> None:
+    from fastapi_betterauth.audit import AUDIT_TABLE
+    from fastapi_betterauth.db.schema import CORE_SCHEMA, merge_schema
+
+    migrated, created = await make_database(), await make_database()
+    await anyio.to_thread.run_sync(migrations.upgrade, migrated.url)
+    await anyio.to_thread.run_sync(migrations.upgrade, migrated.url, "better_auth_audit@head")
+    await _create_schema(created.adapter_url, schema=merge_schema(CORE_SCHEMA, (AUDIT_TABLE,)))
+    after = await migrated.snapshot()
+    assert "auth_event" in after["tables"]
+    assert _without_version_table(after) == await created.snapshot()
+
+
 async def test_create_schema_after_the_migration_is_a_no_op(make_database: Callable[[], Awaitable[Database]]) -> None:
     db = await make_database()
     await anyio.to_thread.run_sync(migrations.upgrade, db.url)

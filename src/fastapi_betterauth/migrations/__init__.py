@@ -44,7 +44,9 @@ CORE_REVISION = "ba1724c0e001"
 VERSION_TABLE = "alembic_version_better_auth"
 """Version table of the standalone setup (an application's own history keeps ``alembic_version``)."""
 
-BETTER_AUTH_TABLES = frozenset({"user", "session", "account", "verification", "jwks", "rateLimit", VERSION_TABLE})
+BETTER_AUTH_TABLES = frozenset(
+    {"user", "session", "account", "verification", "jwks", "rateLimit", "auth_event", VERSION_TABLE}
+)
 """Tables owned by Better Auth: :func:`include_object` hides them from an application's autogenerate."""
 
 
@@ -81,7 +83,9 @@ def alembic_config(url: str | None = None, **options: str) -> Config:
     config = Config(cmd_opts=cmd_opts)
     config.set_main_option("script_location", SCRIPT_LOCATION.replace("%", "%%"))
     config.set_main_option("path_separator", "space")
-    locations = " ".join(str(Path(SCRIPT_LOCATION) / d) for d in ("versions", "plugins/jwt", "plugins/admin"))
+    locations = " ".join(
+        str(Path(SCRIPT_LOCATION) / d) for d in ("versions", "plugins/jwt", "plugins/admin", "plugins/audit")
+    )
     config.set_main_option("version_locations", locations.replace("%", "%%"))
     for key, value in options.items():
         config.set_main_option(key, value.replace("%", "%%"))
@@ -97,7 +101,7 @@ ADMIN_VERSION_LOCATION = "fastapi_betterauth:migrations/plugins/admin"
 JWT_BRANCH_LABEL = "better_auth_jwt"
 """Branch of the jwt plugin's ``jwks`` table (``alembic upgrade better_auth_jwt@head``)."""
 
-PLUGIN_BRANCHES = {"jwt": JWT_BRANCH_LABEL, "admin": "better_auth_admin"}
+PLUGIN_BRANCHES = {"jwt": JWT_BRANCH_LABEL, "admin": "better_auth_admin", "audit": "better_auth_audit"}
 """Plugin id -> the branch holding its tables."""
 
 
