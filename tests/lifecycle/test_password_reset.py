@@ -161,6 +161,8 @@ async def test_reset_link_callback_rules(make_mail_client: Callable[..., Any]) -
     assert kept.headers["location"] == f"{BASE_URL}/reset?step=2&token={token}"
     bogus = await client.get(f"{API}/reset-password/bogus", params={"callbackURL": "/reset"})
     assert bogus.headers["location"] == f"{BASE_URL}/reset?error=INVALID_TOKEN"
+    nul = await client.get(f"{API}/reset-password/a%00b", params={"callbackURL": "/reset"})  # PostgreSQL refuses NUL
+    assert (nul.status_code, nul.headers["location"]) == (302, f"{BASE_URL}/reset?error=INVALID_TOKEN")
 
 
 async def test_on_password_reset_hook(make_mail_client: Callable[..., Any]) -> None:

@@ -116,7 +116,8 @@ async def request_password_reset_callback(ctx: EndpointContext) -> Any:
     token = ctx.request.params.get("token", "")
     if not token or not query.callback_url:
         return redirect(set_query_params(f"{base}/error", base, {"error": "INVALID_TOKEN"}))
-    row = await ctx.store.find_verification(RESET_PREFIX + token)
+    # A NUL can never be in a real token, and PostgreSQL refuses it in text: unknown, not a 500.
+    row = None if "\x00" in token else await ctx.store.find_verification(RESET_PREFIX + token)
     if row is None or is_expired(row):
         return redirect(set_query_params(query.callback_url, base, {"error": "INVALID_TOKEN"}))
     return redirect(set_query_params(query.callback_url, base, {"token": token}))
