@@ -281,3 +281,54 @@ async def test_arbitrary_link_tokens_never_cause_a_server_error(
             assert r.headers["location"], (path, token)
         elif r.status_code >= 400 and r.content:
             assert "message" in r.json(), (path, token, r.text)
+
+
+ADMIN_POST_ROUTES = [
+    "/admin/set-role",
+    "/admin/create-user",
+    "/admin/update-user",
+    "/admin/ban-user",
+    "/admin/unban-user",
+    "/admin/list-user-sessions",
+    "/admin/revoke-user-session",
+    "/admin/revoke-user-sessions",
+    "/admin/remove-user",
+    "/admin/set-user-password",
+    "/admin/impersonate-user",
+    "/admin/has-permission",
+]
+ADMIN_FIELDS = st.sampled_from(
+    [
+        "userId",
+        "role",
+        "data",
+        "email",
+        "name",
+        "password",
+        "banReason",
+        "banExpiresIn",
+        "sessionToken",
+        "newPassword",
+        "permissions",
+        "permission",
+    ]
+)
+ADMIN_BODIES = JSON | st.dictionaries(ADMIN_FIELDS, JSON, max_size=6)
+
+
+@pytest.mark.parametrize("path", ADMIN_POST_ROUTES)
+async def test_arbitrary_json_on_admin_routes_never_causes_a_server_error(
+    make_client: Callable[..., Any], path: str
+) -> None:
+    from fastapi_betterauth import admin, bearer
+
+    client, auth = await make_client(plugins=[bearer(), admin()])
+    response = await sign_up(client, email="root@example.com")
+    await auth.store.update_user(response.json()["user"]["id"], {"role": "admin"})
+    headers = {"Authorization": f"Bearer {response.headers['set-auth-token']}", "content-type": "application/json"}
+    client.cookies.clear()
+    for body in _examples(ADMIN_BODIES, 40):
+        r = await client.post("/api/auth" + path, content=json.dumps(body), headers=headers)
+        assert r.status_code < 500, (path, body, r.text)
+        if r.status_code >= 400 and r.content:
+            assert "message" in r.json(), (path, body, r.text)

@@ -341,3 +341,36 @@ async def test_guards_are_documented_in_openapi(make_client: Callable[..., Any])
     for path, method in (("/admin-only", "get"), ("/tasks", "delete")):
         security = spec["paths"][path][method]["security"]
         assert {"BetterAuthBearer": []} in security and {"BetterAuthSessionCookie": []} in security
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "expected", "received"),
+    [
+        ({"banExpires": "not a date"}, "banExpires", "date", "string"),
+        ({"emailVerified": "yes"}, "emailVerified", "boolean", "string"),
+        ({"name": 5}, "name", "string", "number"),
+        ({"image": {"a": 1}}, "image", "string", "object"),
+        ({"banned": "x"}, "banned", "boolean", "string"),
+    ],
+)
+async def test_wrongly_typed_data_is_a_400_not_a_database_error(
+    make_client: Callable[..., Any], data: dict[str, Any], field: str, expected: str, received: str
+) -> None:
+    client, _, people = await world(make_client)
+    message = f"[body.data.{field}] Invalid input: expected {expected}, received {received}"
+    update = await client.post(
+        f"{API}/admin/update-user", json={"userId": people["alice"]["id"], "data": data}, headers=as_(people, "boss")
+    )
+    assert (update.status_code, update.json()) == (400, {"message": message, "code": "VALIDATION_ERROR"})
+    create = await client.post(
+        f"{API}/admin/create-user",
+        json={"email": "n@example.com", "name": "N", "data": data},
+        headers=as_(people, "boss"),
+    )
+    assert (create.status_code, create.json()["code"]) == (400, "VALIDATION_ERROR")
+    huge = await client.post(
+        f"{API}/admin/ban-user",
+        json={"userId": people["alice"]["id"], "banExpiresIn": 1e30},
+        headers=as_(people, "boss"),
+    )
+    assert (huge.status_code, huge.json()["code"]) == (400, "VALIDATION_ERROR")

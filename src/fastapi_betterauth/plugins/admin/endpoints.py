@@ -238,7 +238,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         if await ctx.store.find_user_by_email(email) is not None:
             raise AuthError(400, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL)
         password_hash = await ctx.auth.hashing.hash(body.password) if body.password else None
-        values = {k: v for k, v in data.items() if ctx.auth.schema.tables["user"].has(k) and k != "id"}
+        values = _typed(ctx, "user", data)
         values.update(email=email, name=body.name, role=roles if roles is not None else options.default_role)
         try:
             async with ctx.auth.adapter.transaction() as tx:
@@ -316,8 +316,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
                     raise AuthError(400, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL)
                 data["email"] = email
         await target(ctx, body.user_id)
-        values = {k: v for k, v in data.items() if ctx.auth.schema.tables["user"].has(k)}
-        values = _dates(ctx, "user", values)
+        values = _typed(ctx, "user", data)
         try:
             updated = await ctx.store.update_user(body.user_id, values)
         except UniqueViolationError:
@@ -359,12 +358,16 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         if body.user_id == admin_user["id"]:
             raise AuthError(400, ErrorCode.YOU_CANNOT_BAN_YOURSELF)
         seconds = body.ban_expires_in or options.default_ban_expires_in
+        try:
+            expires = now() + timedelta(seconds=seconds) if seconds else None
+        except (OverflowError, ValueError):
+            raise AuthError(400, ErrorCode.VALIDATION_ERROR, "[body.banExpiresIn] Too big") from None
         updated = await ctx.store.update_user(
             body.user_id,
             {
                 "banned": True,
                 "banReason": body.ban_reason or options.default_ban_reason or "No reason",
-                "banExpires": now() + timedelta(seconds=seconds) if seconds else None,
+                "banExpires": expires,
             },
         )
         await ctx.store.delete_sessions(body.user_id)
@@ -688,8 +691,52 @@ def _filter_value(value: str) -> Any:
         return value
 
 
-def _dates(ctx: EndpointContext, table: str, values: dict[str, Any]) -> dict[str, Any]:
-    from ..._dates import parse_iso
+def _typed(ctx: EndpointContext, table: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` restricted to the table's columns and checked against their types (dates parsed).
 
-    dates = {f.name for f in ctx.auth.schema.tables[table].fields if f.type == "date"}
-    return {k: parse_iso(v) if k in dates and isinstance(v, str) else v for k, v in values.items()}
+    The admin routes write ``data`` as given, so a wrong type must be a 400 here, not a database error.
+
+    Raises:
+        AuthError: 400 ``VALIDATION_ERROR`` naming the field.
+    """
+    from datetime import UTC, datetime
+
+    from ..._dates import parse_iso
+    from ...protocol.validation import js_type
+
+    spec_table = ctx.auth.schema.tables[table]
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "id" or not spec_table.has(key):
+            continue
+        spec = spec_table.field(key)
+        expected = {"string": "string", "boolean": "boolean", "number": "number", "date": "date"}.get(spec.type)
+
+        def invalid(spec_type: str | None = expected, received: Any = value, name: str = key) -> AuthError:
+            return AuthError(
+                400,
+                ErrorCode.VALIDATION_ERROR,
+                f"[body.data.{name}] Invalid input: expected {spec_type}, received {js_type(received)}",
+            )
+
+        if value is None:
+            if spec.required:
+                raise invalid()
+        elif spec.type == "string" and not isinstance(value, str):
+            raise invalid()
+        elif spec.type == "boolean" and not isinstance(value, bool):
+            raise invalid()
+        elif spec.type == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise invalid()
+        elif spec.type == "date":
+            try:
+                if isinstance(value, str):
+                    value = parse_iso(value)
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    value = datetime.fromtimestamp(value / 1000, UTC)  # a JavaScript timestamp in ms
+                else:
+                    raise invalid()
+            except (ValueError, OverflowError, OSError):
+                raise invalid() from None
+        out[key] = value
+    return out
