@@ -74,6 +74,15 @@ class AuthStore:
         row = {"id": generate_id(), "createdAt": t, "updatedAt": t, **data}
         return await (adapter or self.adapter).create("account", row)
 
+    async def create_credential_account(
+        self, user_id: str, password_hash: str, *, adapter: Adapter | None = None
+    ) -> Row:
+        """The email/password account of a user: ``providerId="credential"``, ``accountId`` = user id."""
+        return await self.create_account(
+            {"userId": user_id, "accountId": user_id, "providerId": CREDENTIAL_PROVIDER, "password": password_hash},
+            adapter=adapter,
+        )
+
     async def find_accounts(self, user_id: str) -> list[Row]:
         """Every account of a user."""
         return await self.adapter.find_many("account", [Where("userId", user_id)])
@@ -219,15 +228,7 @@ class AuthStore:
             where = [Where("userId", user_id), Where("providerId", CREDENTIAL_PROVIDER), Where("accountId", user_id)]
             account = await tx.find_one("account", where)
             if account is None:
-                await self.create_account(
-                    {
-                        "userId": user_id,
-                        "accountId": user_id,
-                        "providerId": CREDENTIAL_PROVIDER,
-                        "password": password_hash,
-                    },
-                    adapter=tx,
-                )
+                await self.create_credential_account(user_id, password_hash, adapter=tx)
             else:
                 await tx.update(
                     "account", [Where("id", account["id"])], {"password": password_hash, "updatedAt": now()}

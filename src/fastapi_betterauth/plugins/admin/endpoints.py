@@ -15,12 +15,12 @@ from pydantic import BaseModel, BeforeValidator, Field, StrictStr
 
 from ..._dates import now
 from ...db.adapter import Row, SortBy, UniqueViolationError, Where
-from ...db.store import CREDENTIAL_PROVIDER
 from ...errors import AuthError, ErrorCode
 from ...models import Session, User
 from ...protocol.context import EndpointContext
 from ...protocol.endpoint import Endpoint, ErrorDoc, endpoint
 from ...protocol.routes._shared import ERROR_SHAPE, StatusResponse, SuccessResponse, WireBody, check_password_length
+from ...protocol.routes.delete_user import delete_account
 from ...protocol.validation import is_valid_email
 from .access import has_permission, split_roles
 from .options import AdminOptions
@@ -244,15 +244,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
             async with ctx.auth.adapter.transaction() as tx:
                 user = await ctx.store.create_user(values, adapter=tx)
                 if password_hash is not None:
-                    await ctx.store.create_account(
-                        {
-                            "userId": user["id"],
-                            "accountId": user["id"],
-                            "providerId": CREDENTIAL_PROVIDER,
-                            "password": password_hash,
-                        },
-                        adapter=tx,
-                    )
+                    await ctx.store.create_credential_account(user["id"], password_hash, adapter=tx)
         except UniqueViolationError:
             raise AuthError(400, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL) from None
         return {"user": ctx.auth.public_user(user)}
@@ -484,12 +476,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         if body.user_id == admin_user["id"]:
             raise AuthError(400, ErrorCode.YOU_CANNOT_REMOVE_YOURSELF)
         user = await target(ctx, body.user_id)
-        from ...hooks import run_hook
-
-        await run_hook(ctx.auth.hooks.before_delete_user, user)
-        await ctx.store.delete_user(body.user_id)
-        ctx.audit("user_deleted", subject_id=body.user_id, actor_id=admin_user["id"])
-        await run_hook(ctx.auth.hooks.after_delete_user, user)
+        await delete_account(ctx, user, actor_id=admin_user["id"])
         return {"success": True}
 
     class SetUserPasswordBody(WireBody):
@@ -522,14 +509,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         if account is not None:
             await ctx.store.update_password(account["id"], password_hash)
         else:
-            await ctx.store.create_account(
-                {
-                    "userId": user["id"],
-                    "accountId": user["id"],
-                    "providerId": CREDENTIAL_PROVIDER,
-                    "password": password_hash,
-                }
-            )
+            await ctx.store.create_credential_account(user["id"], password_hash)
         ctx.audit("password_changed", subject_id=user["id"], actor_id=admin_user["id"], reason="set_by_admin")
         return {"status": True}
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, StrictStr, field_validator
+from pydantic import Field, StrictStr
 
 from ...db.adapter import UniqueViolationError
 from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc, endpoint
-from ..validation import is_valid_email
+from ..validation import ZodEmail
 from ._mail import email_token, verification_mail_enabled, verify_email_url
 from ._shared import ERROR_SHAPE, UNAUTHORIZED, StatusResponse, WireBody
 
@@ -20,15 +20,8 @@ NO_FLOW = "Verification email isn't enabled"
 class ChangeEmailBody(WireBody):
     """Body of ``POST /change-email``."""
 
-    new_email: str = Field(alias="newEmail")
+    new_email: ZodEmail = Field(alias="newEmail")
     callback_url: StrictStr = Field("", alias="callbackURL")
-
-    @field_validator("new_email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if not is_valid_email(value.lower()):
-            raise ValueError("Invalid email address")
-        return value
 
 
 @endpoint(

@@ -7,7 +7,6 @@ from typing import Any
 from pydantic import BaseModel, Field, StrictBool
 
 from ...db.adapter import Where
-from ...db.store import CREDENTIAL_PROVIDER
 from ...errors import AuthError, ErrorCode
 from ...models import User
 from ..context import EndpointContext
@@ -127,9 +126,7 @@ async def set_password(ctx: EndpointContext) -> Any:
     account = await ctx.store.find_credential_account(user["id"])
     new_hash = await ctx.auth.hashing.hash(body.new_password)
     if account is None:
-        await ctx.store.create_account(
-            {"userId": user["id"], "accountId": user["id"], "providerId": CREDENTIAL_PROVIDER, "password": new_hash}
-        )
+        await ctx.store.create_credential_account(user["id"], new_hash)
         return {"status": True}
     if not account.get("password"):
         await ctx.store.update_password(account["id"], new_hash)

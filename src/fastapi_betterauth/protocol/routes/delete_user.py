@@ -130,8 +130,16 @@ async def _delete_with_token(ctx: EndpointContext, user: Row, token: str) -> Non
 
 
 async def _delete(ctx: EndpointContext, user: Row) -> None:
+    await delete_account(ctx, user)
+    ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
+
+
+async def delete_account(ctx: EndpointContext, user: Row, *, actor_id: str | None = None) -> None:
+    """Delete a user with its sessions and accounts, between the application's hooks; record the event.
+
+    Shared by ``delete-user`` (the user themself) and the admin plugin's ``remove-user``.
+    """
     await run_hook(ctx.auth.hooks.before_delete_user, user)
     await ctx.store.delete_user(user["id"])
-    ctx.audit("user_deleted", subject_id=user["id"])
-    ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
+    ctx.audit("user_deleted", subject_id=user["id"], actor_id=actor_id)
     await run_hook(ctx.auth.hooks.after_delete_user, user)

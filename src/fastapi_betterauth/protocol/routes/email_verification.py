@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictStr, field_validator
+from pydantic import BaseModel, Field, StrictStr
 
 from ...crypto.email_tokens import EmailTokenError, EmailTokenExpiredError, verify_email_token
 from ...db.adapter import UniqueViolationError
@@ -16,7 +16,7 @@ from ...models import User
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..redirects import append_query_params, redirect
-from ..validation import is_valid_email
+from ..validation import ZodEmail, is_valid_email
 from ._mail import email_token, send_verification_mail, verification_mail_enabled, verify_email_url
 from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query, start_session
 
@@ -24,19 +24,11 @@ MINIMUM_ANONYMOUS_SECONDS = 0.5
 """Anonymous requests answer no sooner than this, whatever happened (Better Auth's constant-time floor)."""
 
 
-def _email(value: str) -> str:
-    if not is_valid_email(value.lower()):
-        raise ValueError("Invalid email address")
-    return value
-
-
 class SendVerificationEmailBody(WireBody):
     """Body of ``POST /send-verification-email``."""
 
-    email: str
+    email: ZodEmail
     callback_url: StrictStr = Field("", alias="callbackURL")
-
-    _check_email = field_validator("email")(_email)
 
 
 @endpoint(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictStr, field_validator
+from pydantic import BaseModel, Field, StrictStr
 
 from ...crypto.random import generate_id
 from ...crypto.signing import encode_uri_component
@@ -14,7 +14,7 @@ from ...hooks import run_hook
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc, endpoint
 from ..redirects import redirect, set_query_params
-from ..validation import is_valid_email
+from ..validation import ZodEmail
 from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query, check_new_password
 
 RESET_PREFIX = "reset-password:"
@@ -24,15 +24,8 @@ GENERIC_MESSAGE = "If this email exists in our system, check your email for the 
 class RequestPasswordResetBody(WireBody):
     """Body of ``POST /request-password-reset``."""
 
-    email: str
+    email: ZodEmail
     redirect_to: StrictStr = Field("", alias="redirectTo")
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if not is_valid_email(value.lower()):
-            raise ValueError("Invalid email address")
-        return value
 
 
 class RequestPasswordResetResponse(BaseModel):

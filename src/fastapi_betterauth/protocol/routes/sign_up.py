@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictBool, StrictStr, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictStr
 
 from ..._dates import now
 from ...crypto.random import generate_id
 from ...db.adapter import UniqueViolationError
-from ...db.store import CREDENTIAL_PROVIDER
 from ...errors import AuthError, ErrorCode
 from ...models import User
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc, endpoint
-from ..validation import is_valid_email
+from ..validation import ZodEmail, is_valid_email
 from ._mail import send_verification_mail
 from ._shared import ERROR_SHAPE, WireBody, check_new_password, start_session, user_input
 
@@ -23,20 +22,12 @@ class SignUpEmailBody(WireBody):
     """Body of ``POST /sign-up/email``; additional user fields may be added."""
 
     name: str
-    email: str
+    email: ZodEmail  # sign-up checks the format in its body schema: a VALIDATION_ERROR
     password: str = Field(min_length=1)
     # Optional but not nullable (zod .optional()): an explicit null is a validation error.
     image: StrictStr = ""
     callback_url: StrictStr = Field("", alias="callbackURL")
     remember_me: StrictBool = Field(True, alias="rememberMe")
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        # Sign-up checks the format in its body schema (zod ``z.email()``): a VALIDATION_ERROR.
-        if not is_valid_email(value.lower()):
-            raise ValueError("Invalid email address")
-        return value
 
 
 class SignUpResponse(BaseModel):
@@ -96,15 +87,7 @@ async def sign_up_email(ctx: EndpointContext) -> Any:
             user = await ctx.store.create_user(
                 {"name": body.name, "email": email, "image": _image(body), **extra}, adapter=tx
             )
-            await ctx.store.create_account(
-                {
-                    "userId": user["id"],
-                    "accountId": user["id"],
-                    "providerId": CREDENTIAL_PROVIDER,
-                    "password": password_hash,
-                },
-                adapter=tx,
-            )
+            await ctx.store.create_credential_account(user["id"], password_hash, adapter=tx)
     except UniqueViolationError:
         # Lost a race with a concurrent sign-up for the same email.
         return await _existing_user(ctx, body, signs_in)
