@@ -59,9 +59,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on src."""
+    """mypy --strict on src, and on the examples (they are documentation: they must type-check too)."""
     session.install("-e", ".[dev]")
     session.run("mypy")
+    session.run("mypy", "--strict", "examples")
 
 
 @nox.session
@@ -71,6 +72,16 @@ def demo(session: nox.Session) -> None:
     env = {"DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///./todo-demo.db")}
     session.run(
         "uvicorn", "examples.todo.app.main:app", "--host", "127.0.0.1", "--port", "8000", *session.posargs, env=env
+    )
+
+
+@nox.session
+def rag_chat(session: nox.Session) -> None:
+    """Run the RAG-chat example on SQLite: http://127.0.0.1:8000/docs."""
+    session.install("-e", ".[demo]")
+    env = {"DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///./rag-chat.db")}
+    session.run(
+        "uvicorn", "examples.rag_chat.app.main:app", "--host", "127.0.0.1", "--port", "8000", *session.posargs, env=env
     )
 
 

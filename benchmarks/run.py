@@ -5,6 +5,7 @@
    PostgreSQL database, measured the same way.
 2. Latency of a trivial request while 20 sign-ins (real scrypt) are in flight, against an idle baseline:
    hashing runs in worker threads, so the event loop keeps answering.
+3. Latency percentiles of the example backends against their seeds' targets (benchmarks/examples_latency.py).
 
 Load is generated with `wrk` when it is installed (apt-get install wrk), else with an asyncio httpx client
 (slower, so figures from the two are not comparable). Everything runs on loopback and stops by itself.
@@ -279,12 +280,16 @@ def main() -> None:
         results["enumeration_timing_sqlite"] = asyncio.run(_enumeration_timing(url))
 
     results["jwt_protected_route"] = _jwt_route_comparison(args.seconds)
+    from examples_latency import measure as measure_examples
+
+    results["examples_sqlite"] = measure_examples(f"sqlite+aiosqlite:///{tmp}/examples-{os.getpid()}.db")
 
     dsn = fresh_pg_database()
     if dsn:
         with python_server(dsn.replace("postgresql://", "postgresql+asyncpg://")) as url:
             results["python_postgres_get_session_rps"] = load(url, session_cookie(url, "p@bench.dev"), args.seconds)
             results["enumeration_timing_postgres"] = asyncio.run(_enumeration_timing(url))
+        results["examples_postgres"] = measure_examples(dsn.replace("postgresql://", "postgresql+asyncpg://"))
         has_node = shutil.which("node") and (INTEROP / "node_modules" / "better-auth").exists()
         if has_node and (INTEROP / "ts_server.mjs").exists():
             with ts_server(dsn) as url:

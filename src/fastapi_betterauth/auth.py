@@ -36,6 +36,8 @@ from .settings import AuthSettings
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
+    from .resource.jwt_verifier import JWTVerifier
+
 
 class BetterAuth:
     """A Better Auth 1.7.24 compatible auth server.
@@ -56,6 +58,11 @@ class BetterAuth:
         audit: where auth events go besides the ``fastapi_betterauth.audit`` logger:
             ``AuditTrail(store=True)`` keeps them in an ``auth_event`` table (listed by
             ``GET /admin/list-auth-events``), ``callback=`` hands each to your code.
+        jwt_verifiers: other issuers whose bearer JWTs name users of this database, tried after the
+            jwt plugin's own keys: ``JWTVerifier(secret=...)`` for a frontend that signs HS256 JWTs
+            with ``BETTER_AUTH_SECRET``, or ``JWTVerifier(jwks_url=...)`` for another Better Auth
+            server. The user is read from the database on each request (``sub``), so bans, role
+            changes and deletions apply at once.
     """
 
     def __init__(
@@ -71,6 +78,7 @@ class BetterAuth:
         hooks: AuthHooks | None = None,
         password_policy: PasswordPolicy | None = None,
         audit: AuditTrail | None = None,
+        jwt_verifiers: Sequence[JWTVerifier] = (),
     ) -> None:
         self.settings = settings if settings is not None else AuthSettings()
         secret = self.settings.secret_value()  # fails fast on a weak production secret
@@ -82,6 +90,7 @@ class BetterAuth:
             assert database is not None
             adapter = SQLAlchemyAdapter(database)
         self.plugins = tuple(plugins)
+        self.jwt_verifiers = tuple(jwt_verifiers)
         ids = [p.id for p in self.plugins]
         if len(set(ids)) != len(ids):
             raise ConfigurationError(f"a plugin is registered twice: {ids}")
@@ -228,8 +237,8 @@ class BetterAuth:
     ) -> Identity | None:
         """Who sent a request with these headers.
 
-        A session (cookie or bearer token) or, with the jwt plugin, one of this server's JWTs (the
-        user is then read fresh from the database, so role changes and bans apply at once).
+        A session (cookie or bearer token) or a bearer JWT from the jwt plugin or ``jwt_verifiers`` (the
+        user is then read fresh from the database, so role changes, bans and deletions apply at once).
 
         Raises:
             JWTError: a bearer JWT was presented and does not verify.
@@ -248,7 +257,7 @@ class BetterAuth:
         from .resource.server import bearer_jwt
 
         token = bearer_jwt(lowered)
-        if token is None or "jwt" not in self.context.extensions:
+        if token is None or ("jwt" not in self.context.extensions and not self.jwt_verifiers):
             return None
         claims = await self.verify_jwt(token, url=url)
         row = await self.store.find_user_by_id(str(claims["sub"]))
@@ -257,19 +266,32 @@ class BetterAuth:
         return Identity(user=User.model_validate(self.context.public_user(row)), claims=claims, via="jwt")
 
     async def verify_jwt(self, token: str, *, url: str | None = None) -> dict[str, Any]:
-        """Verify one of this server's JWTs (jwt plugin) against its ``jwks`` table.
+        """Verify a bearer JWT: the jwt plugin's own (its ``jwks`` table), then ``jwt_verifiers``.
 
         Raises:
-            JWTError: it does not verify, or the jwt plugin is not installed.
+            JWTError: no configured issuer accepts it, or none is configured.
         """
         from .crypto.jwt import JWTError
 
+        errors: list[JWTError] = []
         extension = self.context.extensions.get("jwt")
-        if extension is None:
+        if extension is not None:
+            base = self.settings.base_url or (origin_of(url) if url else None) or "http://localhost"
+            try:
+                claims: dict[str, Any] = await extension.verifier.verify(token, base)
+                return claims
+            except JWTError as error:
+                errors.append(error)
+        for verifier in self.jwt_verifiers:
+            try:
+                return await verifier.verify(token)
+            except JWTError as error:
+                errors.append(error)
+        if not errors:
             raise JWTError("the jwt plugin is not installed", reason="not_configured")
-        base = self.settings.base_url or (origin_of(url) if url else None) or "http://localhost"
-        claims: dict[str, Any] = await extension.verifier.verify(token, base)
-        return claims
+        # A verifier without a key for the token's kid or algorithm says only "not mine": report the one
+        # that checked the token itself (expired, wrong audience...), else the first refusal.
+        raise next((e for e in errors if e.reason not in ("algorithm", "kid")), errors[0])
 
     async def close(self) -> None:
         """Deliver pending mail, then release database connections and hashing threads."""

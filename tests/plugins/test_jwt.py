@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -179,6 +180,17 @@ async def test_current_user_accepts_the_jwt_and_reads_the_user_fresh(make_client
     assert (await client.get("/me", headers=bearer_jwt)).json()["name"] == "Renamed"
     await auth.store.delete_user(body["user"]["id"])
     assert (await client.get("/me", headers=bearer_jwt)).status_code == 401
+
+
+async def test_a_burst_of_first_verifications_all_succeed(make_client: Callable[..., Any]) -> None:
+    """Regression: while the first request loaded the key set, concurrent ones were refused ("unknown kid")."""
+    client, _, _ = await signed_up(make_client)
+    token = (await client.get(f"{API}/token")).json()["token"]
+    client.cookies.clear()
+    answers = await asyncio.gather(
+        *(client.get("/me", headers={"Authorization": f"Bearer {token}"}) for _ in range(20))
+    )
+    assert [r.status_code for r in answers] == [200] * 20
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,9 @@
-"""The todo API: `uvicorn examples.todo.app.main:app` (SQLite by default, `DATABASE_URL` for PostgreSQL)."""
+"""The todo API: ``uvicorn examples.todo.app.main:app`` (SQLite by default, ``DATABASE_URL`` for PostgreSQL).
+
+Environment: ``DATABASE_URL``, ``BETTER_AUTH_SECRET``, ``BETTER_AUTH_URL``, ``BETTER_AUTH_TRUSTED_ORIGINS``
+(the Next.js origin, default ``http://localhost:3000``), ``TODO_CREATE_SCHEMA`` (``1`` by default: create
+missing tables at startup; set ``0`` when ``alembic upgrade heads`` manages them).
+"""
 
 from __future__ import annotations
 
@@ -6,32 +11,81 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import sqlalchemy as sa
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from fastapi_betterauth import AuthSettings, BetterAuth, SQLAlchemyAdapter, create_engine
+from fastapi_betterauth import (
+    AuthHooks,
+    AuthSettings,
+    BetterAuth,
+    JWTVerifier,
+    PasswordHasher,
+    SQLAlchemyAdapter,
+    User,
+    admin,
+    bearer,
+    create_engine,
+    jwt,
+)
 
-from .models import metadata
-from .routes import router as task_router
+from . import admin as admin_routes
+from . import routes
+from .errors import install_error_handlers
+from .models import metadata, tasks
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./todo-demo.db"
 
 
-def create_app(settings: AuthSettings | None = None, database_url: str | None = None) -> FastAPI:
-    """Build the app: the auth routes under /api/auth and the task routes under /api/tasks."""
+def create_app(
+    settings: AuthSettings | None = None,
+    database_url: str | None = None,
+    *,
+    create_schema: bool | None = None,
+    password_hasher: PasswordHasher | None = None,
+) -> FastAPI:
+    """The auth routes under ``/api/auth``, the task routes under ``/api/tasks``, admin views under ``/api/admin``.
+
+    A frontend may prove who it is with the session cookie (Better Auth client in the browser), the
+    bearer session token (``set-auth-token``), the jwt plugin's EdDSA JWT (``/api/auth/token``), or an
+    HS256 JWT signed with ``BETTER_AUTH_SECRET`` (seed 002's setup): all four reach ``CurrentUser``.
+    """
     if settings is None:
-        settings = AuthSettings(trusted_origins=os.environ.get("BETTER_AUTH_TRUSTED_ORIGINS", "http://localhost:3000"))
+        origins = os.environ.get("BETTER_AUTH_TRUSTED_ORIGINS", "http://localhost:3000")
+        # Users may delete their account (and, through the hook below, their tasks).
+        settings = AuthSettings(trusted_origins=origins, user={"delete_user": {"enabled": True}})
+    if create_schema is None:
+        create_schema = os.environ.get("TODO_CREATE_SCHEMA", "1") != "0"
     # One engine serves both the auth tables and the app's own table.
     engine = create_engine(database_url or os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
-    auth = BetterAuth(settings, adapter=SQLAlchemyAdapter(engine))
+
+    async def delete_tasks_of(user: User) -> None:
+        # Called by the library's delete-user flow (and admin remove-user) before the user row goes.
+        async with engine.begin() as conn:
+            await conn.execute(sa.delete(tasks).where(tasks.c.user_id == user.id))
+
+    # Seed 002's frontend signs HS256 JWTs with the shared BETTER_AUTH_SECRET. Only with a real secret:
+    # the development default is public, and tokens signed with it would prove nothing.
+    shared_secret = [JWTVerifier(secret=settings.secret.get_secret_value())] if settings.secret else []
+    auth = BetterAuth(
+        settings,
+        adapter=SQLAlchemyAdapter(engine),
+        plugins=[bearer(), jwt(), admin()],
+        password_hasher=password_hasher,
+        hooks=AuthHooks(before_delete_user=delete_tasks_of),
+        jwt_verifiers=shared_secret,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
         async with auth.lifespan(app) as state:
-            # Development convenience; production deployments run the Alembic migrations instead.
-            await auth.create_schema()
-            async with engine.begin() as conn:
-                await conn.run_sync(metadata.create_all)
+            if create_schema:
+                # Development convenience; deployments run `alembic upgrade heads` (see the README).
+                await auth.create_schema()
+                async with engine.begin() as conn:
+                    await conn.run_sync(metadata.create_all)
             yield state
+        await engine.dispose()
 
     app = FastAPI(
         title="Todo API",
@@ -40,8 +94,18 @@ def create_app(settings: AuthSettings | None = None, database_url: str | None = 
     )
     app.state.engine = engine
     app.state.auth = auth
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.trusted_origins),
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["set-auth-token", "set-auth-jwt"],
+    )
+    install_error_handlers(app)
     app.include_router(auth.router)
-    app.include_router(task_router)
+    app.include_router(routes.router)
+    app.include_router(admin_routes.router)
     return app
 
 

@@ -1,57 +1,76 @@
-"""Task endpoints: every query is scoped to the signed-in user, so another user's task is a 404."""
+"""Task endpoints: every query is scoped to the caller, so another user's task is a 404 on every verb."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fastapi_betterauth import CurrentUser
 
-from .models import Task, TaskIn, TaskPatch, tasks
+from .models import MAX_TASK_ID, ErrorMessage, Task, TaskCreate, TaskUpdate, tasks
 
-router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+INVALID_STATUS = "Invalid status filter: must be 'pending', 'completed', or 'all'"
+TASK_NOT_FOUND = "Task not found"
+
+router = APIRouter(
+    prefix="/api/tasks",
+    tags=["tasks"],
+    responses={
+        401: {"description": "No valid session cookie, bearer token or JWT"},
+        404: {"model": ErrorMessage, "description": "No such task among the caller's"},
+    },
+)
 
 
-def engine(request: Request) -> AsyncEngine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+def get_engine(request: Request) -> AsyncEngine:
+    """The app's engine, shared with the auth tables."""
+    engine: AsyncEngine = request.app.state.engine
+    return engine
 
 
-Engine = Annotated[AsyncEngine, Depends(engine)]
+Engine = Annotated[AsyncEngine, Depends(get_engine)]
+TaskId = Annotated[int, Path(ge=1, le=MAX_TASK_ID, description="The task's id")]
+StatusFilter = Annotated[
+    str, Query(alias="status", description="`all` (default), `pending` or `completed`; anything else is a 400")
+]
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _get_own(db: AsyncEngine, task_id: int, user_id: str) -> Task:
-    async with db.connect() as conn:
-        row = (await conn.execute(sa.select(tasks).where(tasks.c.id == task_id, tasks.c.user_id == user_id))).first()
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Task not found")
-    return Task.model_validate(row._mapping)
+def status_condition(value: str) -> Any:
+    """The WHERE clause of ``?status=``; a 400 with the seed's message for anything unknown."""
+    if value == "all":
+        return sa.true()
+    if value in ("pending", "completed"):
+        return tasks.c.completed == (value == "completed")
+    raise HTTPException(status.HTTP_400_BAD_REQUEST, INVALID_STATUS)
 
 
-@router.get("", response_model=list[Task])
-async def list_tasks(
-    user: CurrentUser, db: Engine, status_filter: Literal["all", "pending", "completed"] = Query("all", alias="status")
-) -> list[Task]:
-    """The signed-in user's tasks, newest first."""
-    query = sa.select(tasks).where(tasks.c.user_id == user.id).order_by(tasks.c.id.desc())
-    if status_filter != "all":
-        query = query.where(tasks.c.completed == (status_filter == "completed"))
+async def select_tasks(db: AsyncEngine, *conditions: Any, limit: int | None = None, offset: int = 0) -> list[Task]:
+    query = sa.select(tasks).where(*conditions).order_by(tasks.c.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
     async with db.connect() as conn:
         rows = (await conn.execute(query)).all()
     return [Task.model_validate(r._mapping) for r in rows]
 
 
+@router.get("", response_model=list[Task], responses={400: {"model": ErrorMessage}})
+async def list_tasks(user: CurrentUser, db: Engine, status_filter: StatusFilter = "all") -> list[Task]:
+    """The caller's tasks, oldest first."""
+    return await select_tasks(db, tasks.c.user_id == user.id, status_condition(status_filter))
+
+
 @router.post("", response_model=Task, status_code=status.HTTP_201_CREATED)
-async def create_task(body: TaskIn, user: CurrentUser, db: Engine) -> Task:
-    """Create a task owned by the signed-in user."""
-    t = _now()
+async def create_task(body: TaskCreate, user: CurrentUser, db: Engine) -> Task:
+    """Create a task owned by the caller."""
+    t = now()
     values = {**body.model_dump(), "user_id": user.id, "created_at": t, "updated_at": t}
     async with db.begin() as conn:
         row = (await conn.execute(sa.insert(tasks).values(values).returning(*tasks.c))).one()
@@ -59,42 +78,45 @@ async def create_task(body: TaskIn, user: CurrentUser, db: Engine) -> Task:
 
 
 @router.get("/{task_id}", response_model=Task)
-async def get_task(task_id: int, user: CurrentUser, db: Engine) -> Task:
-    """One of the signed-in user's tasks."""
-    return await _get_own(db, task_id, user.id)
+async def get_task(task_id: TaskId, user: CurrentUser, db: Engine) -> Task:
+    """One of the caller's tasks."""
+    found = await select_tasks(db, tasks.c.id == task_id, tasks.c.user_id == user.id)
+    if not found:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, TASK_NOT_FOUND)
+    return found[0]
 
 
-async def _update(db: AsyncEngine, task_id: int, user_id: str, values: dict[str, object]) -> Task:
+async def update_own(db: AsyncEngine, task_id: int, user_id: str, values: dict[str, Any]) -> Task:
+    """One UPDATE ... RETURNING scoped to the owner: atomic under concurrent writers."""
+    statement = (
+        sa.update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.user_id == user_id)
+        .values({**values, "updated_at": now()})
+        .returning(*tasks.c)
+    )
     async with db.begin() as conn:
-        row = (
-            await conn.execute(
-                sa.update(tasks)
-                .where(tasks.c.id == task_id, tasks.c.user_id == user_id)
-                .values({**values, "updated_at": _now()})
-                .returning(*tasks.c)
-            )
-        ).first()
+        row = (await conn.execute(statement)).first()
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Task not found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, TASK_NOT_FOUND)
     return Task.model_validate(row._mapping)
 
 
 @router.put("/{task_id}", response_model=Task)
-async def replace_task(task_id: int, body: TaskPatch, user: CurrentUser, db: Engine) -> Task:
-    """Update the given fields of a task."""
-    return await _update(db, task_id, user.id, body.model_dump(exclude_unset=True))
+async def update_task(task_id: TaskId, body: TaskUpdate, user: CurrentUser, db: Engine) -> Task:
+    """Change the given fields (``title``, ``description``, ``completed``); the others keep their values."""
+    return await update_own(db, task_id, user.id, body.model_dump(exclude_unset=True))
 
 
 @router.patch("/{task_id}/complete", response_model=Task)
-async def toggle_task(task_id: int, user: CurrentUser, db: Engine) -> Task:
-    """Toggle a task's completion."""
-    return await _update(db, task_id, user.id, {"completed": sa.not_(tasks.c.completed)})
+async def toggle_task(task_id: TaskId, user: CurrentUser, db: Engine) -> Task:
+    """Flip ``completed``; done in the database, so two concurrent toggles leave it where it started."""
+    return await update_own(db, task_id, user.id, {"completed": sa.not_(tasks.c.completed)})
 
 
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_task(task_id: int, user: CurrentUser, db: Engine) -> None:
-    """Delete a task."""
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, response_model=None)
+async def delete_task(task_id: TaskId, user: CurrentUser, db: Engine) -> None:
+    """Delete one of the caller's tasks."""
     async with db.begin() as conn:
         result = await conn.execute(sa.delete(tasks).where(tasks.c.id == task_id, tasks.c.user_id == user.id))
     if result.rowcount == 0:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Task not found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, TASK_NOT_FOUND)

@@ -27,6 +27,7 @@ from ..crypto.jwt import (
     unverified_header,
 )
 from ..errors import ConfigurationError, CryptoError
+from ..settings import DEV_DEFAULT_SECRET
 
 logger = logging.getLogger("fastapi_betterauth.resource")
 
@@ -69,6 +70,9 @@ class JWTVerifier:
         modes = sum(x is not None for x in (jwks_url, jwks, secret))
         if modes != 1:
             raise ConfigurationError("JWTVerifier needs exactly one of jwks_url=, jwks= or secret=")
+        if secret is not None and secret == DEV_DEFAULT_SECRET:
+            # Anyone can sign with a published secret: accepting its tokens would let anyone in.
+            raise ConfigurationError("JWTVerifier(secret=...) refuses Better Auth's public development secret")
         self.secret = secret
         self.jwks_url = jwks_url
         default = ("HS256",) if secret is not None else ASYMMETRIC_ALGORITHMS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import time
@@ -55,11 +56,19 @@ class LocalVerifier:
         self.options = options
         self.leeway = leeway
         self._public: dict[str, tuple[str, Any]] = {}
-        self._fetched = 0.0
+        self._fetched = float("-inf")
+        self._lock = asyncio.Lock()
 
     async def _key(self, kid: str) -> tuple[str, Any] | None:
-        if kid not in self._public and time.monotonic() - self._fetched > 1:
-            self._fetched = time.monotonic()
+        found = self._public.get(kid)
+        if found is not None:
+            return found
+        # One reload at a time: requests that arrive while it runs wait for it instead of being refused
+        # (a new key's first burst of tokens), and unknown kids reload at most once a second.
+        async with self._lock:
+            found = self._public.get(kid)
+            if found is not None or time.monotonic() - self._fetched <= 1:
+                return found
             public: dict[str, tuple[str, Any]] = {}
             for entry in await self.keys.public_keys():
                 alg = entry["alg"]
@@ -71,7 +80,8 @@ class LocalVerifier:
                 except CryptoError:
                     continue
             self._public = public
-        return self._public.get(kid)
+            self._fetched = time.monotonic()
+            return self._public.get(kid)
 
     async def verify(self, token: str, base: str) -> dict[str, Any]:
         """Claims of a valid token issued by this server (or one sharing its ``jwks`` table).
