@@ -134,7 +134,7 @@ async def list_messages(
     conversation_id: ConversationId, user: CurrentUser, db: Engine, limit: Limit = 50, offset: Offset = 0
 ) -> Page[Message]:
     """A conversation's messages, oldest first."""
-    if await store.get_conversation(db, user.id, conversation_id) is None:
+    if not await store.owns(db, user.id, conversation_id):
         raise _not_found()
     items, total = await store.list_messages(db, user.id, conversation_id, limit=limit, offset=offset)
     return Page(items=items, total=total, limit=limit, offset=offset)
@@ -149,7 +149,7 @@ async def ask(
     request: Request,
 ) -> Exchange:
     """Ask a question: retrieve passages, generate the reply, store both; returns the pair with the sources."""
-    if await store.get_conversation(db, user.id, conversation_id) is None:
+    if not await store.owns(db, user.id, conversation_id):
         raise _not_found()
     history = [
         Turn(role, content) for role, content in await store.recent_turns(db, user.id, conversation_id, HISTORY_TURNS)

@@ -105,6 +105,15 @@ async def _snippet(conn: Any, row: Any, terms: Sequence[str]) -> str | None:
     return ("…" if start else "") + text[start : at + 100] + ("…" if at + 100 < len(text) else "")
 
 
+async def owns(db: AsyncEngine, user_id: str, conversation_id: str) -> bool:
+    """Whether the conversation exists and is the user's (one indexed lookup, no counting)."""
+    query = sa.select(conversations.c.id).where(
+        conversations.c.id == conversation_id, conversations.c.user_id == user_id
+    )
+    async with db.connect() as conn:
+        return (await conn.execute(query)).first() is not None
+
+
 async def get_conversation(db: AsyncEngine, user_id: str, conversation_id: str) -> Conversation | None:
     query = sa.select(conversations, _COUNT).where(
         conversations.c.id == conversation_id, conversations.c.user_id == user_id
