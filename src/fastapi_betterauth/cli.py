@@ -63,10 +63,7 @@ async def _create_admin(url: str, email: str, name: str | None, password: str | 
                 {"email": email, "name": name or email.split("@")[0], "role": "admin", "emailVerified": True},
                 adapter=tx,
             )
-            await auth.store.create_account(
-                {"userId": user["id"], "accountId": user["id"], "providerId": "credential", "password": password_hash},
-                adapter=tx,
-            )
+            await auth.store.create_credential_account(user["id"], password_hash, adapter=tx)
         return f"created admin {email} (user id {user['id']})"
     finally:
         await auth.close()

@@ -153,16 +153,22 @@ async def rename(db: AsyncEngine, user_id: str, conversation_id: str, title: str
         return bool((await conn.execute(statement)).rowcount)
 
 
+async def _delete_conversations(db: AsyncEngine, *where: Any) -> int:
+    """Delete the conversations matching ``where`` with their messages, in one transaction; how many went."""
+    async with db.begin() as conn:
+        # Messages explicitly, besides ``ON DELETE CASCADE``: the same result on a database without
+        # foreign-key enforcement.
+        matching = sa.select(conversations.c.id).where(*where)
+        await conn.execute(sa.delete(messages).where(messages.c.conversation_id.in_(matching)))
+        return int((await conn.execute(sa.delete(conversations).where(*where))).rowcount)
+
+
 async def delete(db: AsyncEngine, user_id: str, conversation_id: str | None = None) -> int:
-    """Delete one conversation, or all of the user's; messages go with them (``ON DELETE CASCADE``)."""
+    """Delete one conversation, or all of the user's."""
     where = [conversations.c.user_id == user_id]
     if conversation_id is not None:
         where.append(conversations.c.id == conversation_id)
-    async with db.begin() as conn:
-        # Messages explicitly too: the same result on a database without foreign-key enforcement.
-        owned = sa.select(conversations.c.id).where(*where)
-        await conn.execute(sa.delete(messages).where(messages.c.conversation_id.in_(owned)))
-        return int((await conn.execute(sa.delete(conversations).where(*where))).rowcount)
+    return await _delete_conversations(db, *where)
 
 
 async def recent_turns(db: AsyncEngine, user_id: str, conversation_id: str, count: int) -> list[tuple[str, str]]:
@@ -223,11 +229,7 @@ async def add_exchange(
 
 async def purge_older_than(db: AsyncEngine, days: float) -> int:
     """Delete every conversation (with its messages) not updated for ``days``; how many went."""
-    cutoff = now() - timedelta(days=days)
-    async with db.begin() as conn:
-        old = sa.select(conversations.c.id).where(conversations.c.updated_at < cutoff)
-        await conn.execute(sa.delete(messages).where(messages.c.conversation_id.in_(old)))
-        return int((await conn.execute(sa.delete(conversations).where(conversations.c.updated_at < cutoff))).rowcount)
+    return await _delete_conversations(db, conversations.c.updated_at < now() - timedelta(days=days))
 
 
 async def usage(db: AsyncEngine, top: int = 5) -> Usage:
