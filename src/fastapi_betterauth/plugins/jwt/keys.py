@@ -64,12 +64,13 @@ class JWKSKeys:
             else json.dumps(symmetric_encrypt(self.secret, private_json))
         )
         crv = o.curve or public.get("crv")
+        created = now()
         row: Row = {
             "id": generate_id(),
             "publicKey": json.dumps(public, separators=(",", ":")),
             "privateKey": stored,
-            "createdAt": now(),
-            "expiresAt": now() + timedelta(seconds=o.rotation_interval) if o.rotation_interval else None,
+            "createdAt": created,
+            "expiresAt": created + timedelta(seconds=o.rotation_interval) if o.rotation_interval else None,
             "alg": o.algorithm,
             "crv": crv,
         }
