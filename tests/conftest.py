@@ -50,6 +50,12 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(autouse=True)
+def _dev_secret_file(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Development without a secret keeps one in a file: never in the checkout during tests."""
+    monkeypatch.setenv("BETTER_AUTH_DEV_SECRET_FILE", str(tmp_path_factory.getbasetemp() / "dev-secret" / "secret"))
+
+
 def make_settings(**overrides: Any) -> AuthSettings:
     values: dict[str, Any] = {"secret": SECRET, "base_url": BASE_URL, "trusted_origins": [TRUSTED]}
     values.update(overrides)

@@ -58,6 +58,7 @@ from .password_policy import PasswordPolicy, password_complexity
 from .plugins import bearer, jwt
 from .plugins.admin import AccessControl, Role, admin, has_permission
 from .protocol.plugin import Plugin
+from .redaction import redacted_traceback
 from .resource import JWTVerifier, ResourceServer, SessionVerifier
 from .settings import (
     AdvancedSettings,
@@ -139,6 +140,7 @@ __all__ = [
     "optional_user",
     "password_complexity",
     "read_outbox",
+    "redacted_traceback",
     "require_jwt",
     "require_permission",
     "require_role",

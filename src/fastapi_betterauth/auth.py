@@ -17,9 +17,10 @@ from .audit import AUDIT_TABLE, AuditTrail
 from .crypto.passwords import PasswordHasher
 from .db.adapter import Adapter, Row
 from .db.schema import CORE_SCHEMA, SchemaView, merge_schema
-from .db.store import AuthStore
+from .db.store import AuthStore, is_banned
+from .deployment import require_public_url, resolve_secret
 from .email import EmailSender, EmailTemplates, Mailer
-from .errors import ConfigurationError
+from .errors import AuthError, ConfigurationError, ErrorCode
 from .hooks import AuthHooks
 from .models import Identity, Session, User
 from .password_policy import PasswordPolicy
@@ -27,10 +28,10 @@ from .protocol.context import AuthContext, EndpointContext
 from .protocol.cookies import CookieConfig
 from .protocol.endpoint import AuthRequest, Endpoint
 from .protocol.hashing import PasswordHashing
-from .protocol.origin import origin_of
 from .protocol.plugin import Plugin
 from .protocol.rate_limit import MemoryRateLimiter
 from .protocol.routes import BASE_ENDPOINTS
+from .protocol.trusted_origins import TrustedOrigins, server_origin
 from .settings import AuthSettings
 
 if TYPE_CHECKING:
@@ -81,7 +82,10 @@ class BetterAuth:
         jwt_verifiers: Sequence[JWTVerifier] = (),
     ) -> None:
         self.settings = settings if settings is not None else AuthSettings()
-        secret = self.settings.secret_value()  # fails fast on a weak production secret
+        require_public_url(self.settings)
+        secret = resolve_secret(self.settings)  # fails fast on a missing or weak secret in a deployment
+        origin = server_origin(self.settings.base_url) if self.settings.base_url else None
+        trusted = TrustedOrigins.compile(([origin] if origin else []) + list(self.settings.trusted_origins))
         if (database is None) == (adapter is None):
             raise ConfigurationError("pass exactly one of database=<SQLAlchemy URL> or adapter=<Adapter>")
         if adapter is None:
@@ -119,7 +123,7 @@ class BetterAuth:
         self.context = AuthContext(
             settings=self.settings,
             secret=secret,
-            secrets=self.settings.verification_secrets(),
+            secrets=self.settings.verification_secrets(secret),
             adapter=adapter,
             store=AuthStore(adapter),
             schema=SchemaView.of(schema),
@@ -138,6 +142,8 @@ class BetterAuth:
             hooks=hooks or AuthHooks(),
             password_policy=password_policy,
             audit=self.audit,
+            origin=origin,
+            trusted=trusted,
         )
         self.audit.adapter = adapter
         for plugin in self.plugins:
@@ -247,6 +253,7 @@ class BetterAuth:
         found = await self.session_from_headers(lowered, query=query)
         if found is not None:
             session, user = found
+            self._refuse_banned(user)
             cookie_names = (self.context.cookies.session_token,)
             via = "cookie" if any(f"{n}=" in lowered.get("cookie", "") for n in cookie_names) else "bearer"
             return Identity(
@@ -263,7 +270,18 @@ class BetterAuth:
         row = await self.store.find_user_by_id(str(claims["sub"]))
         if row is None:
             return None
+        self._refuse_banned(row)
         return Identity(user=User.model_validate(self.context.public_user(row)), claims=claims, via="jwt")
+
+    def _refuse_banned(self, user: Row) -> None:
+        """A banned user is refused whatever the credential: the admin plugin's 403 ``BANNED_USER``.
+
+        Checked even without the admin plugin: a server sharing the database may have set the ban.
+        """
+        if is_banned(user):
+            from .plugins.admin import admin_options
+
+            raise AuthError(403, ErrorCode.BANNED_USER, admin_options(self).banned_user_message)
 
     async def verify_jwt(self, token: str, *, url: str | None = None) -> dict[str, Any]:
         """Verify a bearer JWT: the jwt plugin's own (its ``jwks`` table), then ``jwt_verifiers``.
@@ -276,7 +294,7 @@ class BetterAuth:
         errors: list[JWTError] = []
         extension = self.context.extensions.get("jwt")
         if extension is not None:
-            base = self.settings.base_url or (origin_of(url) if url else None) or "http://localhost"
+            base = self.settings.base_url or self.context.origin_for(url or "http://localhost")
             try:
                 claims: dict[str, Any] = await extension.verifier.verify(token, base)
                 return claims

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
 from collections.abc import Sequence
@@ -48,9 +49,7 @@ async def _create_admin(url: str, email: str, name: str | None, password: str | 
                 await auth.store.update_user(existing["id"], {"role": ",".join([*roles, "admin"])})
             return f"{email} is an admin (user id {existing['id']})"
         if not password:
-            raise SystemExit(
-                "error: no user with that email: pass --password (or set BETTER_AUTH_ADMIN_PASSWORD) to create one"
-            )
+            password = _ask_password()
         length = len(password)
         policy = auth.settings.email_and_password
         if not policy.min_password_length <= length <= policy.max_password_length:
@@ -67,6 +66,23 @@ async def _create_admin(url: str, email: str, name: str | None, password: str | 
         return f"created admin {email} (user id {user['id']})"
     finally:
         await auth.close()
+
+
+def _ask_password() -> str:
+    """The new admin's password, typed twice at a prompt that does not echo it.
+
+    Never a command-line argument: those end up in shell history and are visible to every user of the
+    machine in the process list.
+    """
+    if not sys.stdin.isatty():
+        raise SystemExit(
+            "error: no user with that email: to create one, run this in a terminal (it asks for the password) "
+            "or set BETTER_AUTH_ADMIN_PASSWORD"
+        )
+    first = getpass.getpass("Password for the new admin: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise SystemExit("error: the passwords differ")
+    return first
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,17 +106,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also create this plugin's schema (repeatable)",
     )
     admin_cmd = sub.add_parser(
-        "create-admin", help="make a user an admin (creating it with --password if it does not exist)"
+        "create-admin",
+        help="make a user an admin, creating it if it does not exist (the password is asked for, or read "
+        "from $BETTER_AUTH_ADMIN_PASSWORD; never an argument)",
     )
     admin_cmd.add_argument("--database-url", help="SQLAlchemy async URL (default: $DATABASE_URL)")
     admin_cmd.add_argument("--email", required=True)
     admin_cmd.add_argument("--name")
-    admin_cmd.add_argument("--password", help="default: $BETTER_AUTH_ADMIN_PASSWORD")
     args = parser.parse_args(argv)
 
     url = _database_url(args.database_url)
     if args.command == "create-admin":
-        password = args.password or os.environ.get("BETTER_AUTH_ADMIN_PASSWORD")
+        password = os.environ.get("BETTER_AUTH_ADMIN_PASSWORD")
         print(asyncio.run(_create_admin(url, args.email.strip().lower(), args.name, password)))
         return 0
     if args.command == "create-schema":

@@ -107,8 +107,9 @@ class ErrorCode(StrEnum):
     YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER = "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER"
     PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER = "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER"
     USER_ID_CANNOT_BE_UPDATED = "USER_ID_CANNOT_BE_UPDATED"
-    # this library's own (opt-in password policy)
+    # this library's own (opt-in password policy; development without BETTER_AUTH_URL)
     PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
+    UNTRUSTED_HOST = "UNTRUSTED_HOST"
 
 
 ERROR_MESSAGES: dict[ErrorCode, str] = {
@@ -176,6 +177,9 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.BAD_REQUEST: "Bad Request",
     ErrorCode.PAYLOAD_TOO_LARGE: "Request body is too large",
     ErrorCode.PASSWORD_TOO_WEAK: "Password is too weak",
+    ErrorCode.UNTRUSTED_HOST: (
+        "This Host is neither localhost nor a trusted origin: set BETTER_AUTH_URL to the server's public URL"
+    ),
     ErrorCode.YOU_CANNOT_BAN_YOURSELF: "You cannot ban yourself",
     ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE: "You are not allowed to change users role",
     ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS: "You are not allowed to create users",

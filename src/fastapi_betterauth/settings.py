@@ -7,16 +7,14 @@ never lives here, so settings stay serialisable.
 
 from __future__ import annotations
 
-import logging
+from pathlib import Path
 from typing import Annotated, Literal
 
+from ada_url import URL
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .email.smtp import SMTPSettings
-from .errors import ConfigurationError
-
-logger = logging.getLogger("fastapi_betterauth")
 
 DEV_DEFAULT_SECRET = "better-auth-secret-12345678901234567890"
 """Better Auth's development fallback secret; refused in production."""
@@ -173,12 +171,19 @@ class AuthSettings(BaseSettings):
     """Signing secret. Env: BETTER_AUTH_SECRET or AUTH_SECRET (Better Auth: ``secret``)."""
     previous_secrets: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     """Older secrets still accepted when verifying cookies (rotation). Env: comma-separated."""
+    dev_secret_file: Path = Path(".fastapi-betterauth/secret")
+    """Where development keeps the random secret it makes when none is set (never used in production).
+
+    Env: BETTER_AUTH_DEV_SECRET_FILE. Its folder gets a ``.gitignore`` so the file is never committed.
+    """
     base_url: str | None = Field(
         None, validation_alias=AliasChoices("base_url", "BETTER_AUTH_URL", "BETTER_AUTH_BASE_URL")
     )
     """Public origin of the API, e.g. ``https://api.example.com``. Env: BETTER_AUTH_URL (``baseURL``).
 
-    When unset, the origin of each request is used, as Better Auth does.
+    Required in production. In development, when unset, the origin of each request is used (as
+    Better Auth does) but only for a loopback ``Host`` or a trusted origin: links are never built
+    from a ``Host`` header an attacker chose.
     """
     base_path: str = "/api/auth"
     """Mount path of the auth routes (``basePath``)."""
@@ -190,7 +195,7 @@ class AuthSettings(BaseSettings):
     environment: Literal["development", "production", "test"] = Field(
         "development", validation_alias=AliasChoices("environment", "BETTER_AUTH_ENV")
     )
-    """``production`` refuses a missing or weak secret. Env: BETTER_AUTH_ENV (Better Auth: NODE_ENV)."""
+    """``production`` requires ``base_url`` and a strong secret. Env: BETTER_AUTH_ENV (Better Auth: NODE_ENV)."""
     max_body_size: int = Field(1024 * 1024, ge=1024)
     """Largest accepted request body in bytes; larger ones get 413 (Better Auth has no limit)."""
     password_hash_workers: int = Field(4, ge=1, le=64)
@@ -225,6 +230,12 @@ class AuthSettings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("base_url must start with http:// or https://")
+        try:
+            parsed = URL(value)
+        except ValueError:
+            raise ValueError("base_url is not a valid URL") from None
+        if parsed.username or parsed.password or parsed.search or parsed.hash:
+            raise ValueError("base_url must not carry user-info, a query or a fragment")
         return value.rstrip("/")
 
     @field_validator("base_path")
@@ -235,32 +246,16 @@ class AuthSettings(BaseSettings):
         return value.rstrip("/") or "/"
 
     def secret_value(self) -> str:
-        """The signing secret, checked: refuses missing or weak secrets in production.
+        """The signing secret: the configured one, or in development a random one kept in ``dev_secret_file``.
 
         Raises:
-            ConfigurationError: in production with no secret, the development default, or a short
-                or low-entropy secret.
+            ConfigurationError: a deployment (production, or an https ``base_url`` that is not
+                localhost) without a strong secret.
         """
-        secret = self.secret.get_secret_value() if self.secret is not None else None
-        if self.environment == "production":
-            if not secret or secret == DEV_DEFAULT_SECRET:
-                raise ConfigurationError(
-                    "BETTER_AUTH_SECRET must be set in production: generate one with "
-                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
-                )
-            if len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < 10:
-                raise ConfigurationError(
-                    f"BETTER_AUTH_SECRET is too weak for production: use at least {MIN_SECRET_LENGTH} random characters"
-                )
-        if not secret:
-            logger.warning(
-                "no BETTER_AUTH_SECRET set: using Better Auth's public development secret; never do this in production"
-            )
-            return DEV_DEFAULT_SECRET
-        if len(secret) < MIN_SECRET_LENGTH:
-            logger.warning("BETTER_AUTH_SECRET is shorter than %d characters", MIN_SECRET_LENGTH)
-        return secret
+        from .deployment import resolve_secret
 
-    def verification_secrets(self) -> tuple[str, ...]:
+        return resolve_secret(self)
+
+    def verification_secrets(self, current: str | None = None) -> tuple[str, ...]:
         """Current secret first, then the previous ones: the order cookies are checked in."""
-        return (self.secret_value(), *(s.get_secret_value() for s in self.previous_secrets))
+        return (current or self.secret_value(), *(s.get_secret_value() for s in self.previous_secrets))

@@ -35,15 +35,17 @@ def test_create_schema_and_missing_url(tmp_path: Path, monkeypatch: pytest.Monke
         main(["migrate"])
 
 
-def test_create_admin_creates_then_promotes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_create_admin_creates_then_promotes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     database = tmp_path / "admin.db"
     url = f"sqlite+aiosqlite:///{database}"
+    monkeypatch.delenv("BETTER_AUTH_ADMIN_PASSWORD", raising=False)
     assert main(["migrate", "--database-url", url, "--plugin", "admin"]) == 0
-    with pytest.raises(SystemExit, match="--password"):
+    with pytest.raises(SystemExit, match="BETTER_AUTH_ADMIN_PASSWORD"):  # not a terminal: no prompt possible
         main(["create-admin", "--database-url", url, "--email", "root@example.com"])
-    assert (
-        main(["create-admin", "--database-url", url, "--email", "Root@Example.com", "--password", "s3cret-pass"]) == 0
-    )
+    monkeypatch.setenv("BETTER_AUTH_ADMIN_PASSWORD", "s3cret-pass")
+    assert main(["create-admin", "--database-url", url, "--email", "Root@Example.com"]) == 0
     assert "created admin root@example.com" in capsys.readouterr().out
     with sqlite3.connect(database) as conn:
         role, user_id = conn.execute("select role, id from user where email = 'root@example.com'").fetchone()
@@ -54,5 +56,31 @@ def test_create_admin_creates_then_promotes(tmp_path: Path, capsys: pytest.Captu
     assert main(["create-admin", "--database-url", url, "--email", "root@example.com"]) == 0
     with sqlite3.connect(database) as conn:
         assert conn.execute("select role from user").fetchone()[0] == "user,editor,admin"
+    monkeypatch.setenv("BETTER_AUTH_ADMIN_PASSWORD", "x")
     with pytest.raises(SystemExit, match="characters"):
-        main(["create-admin", "--database-url", url, "--email", "short@example.com", "--password", "x"])
+        main(["create-admin", "--database-url", url, "--email", "short@example.com"])
+
+
+def test_passwords_are_never_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Review finding 8: ``--password`` put the admin's password in shell history and the process list."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'admin.db'}"
+    with pytest.raises(SystemExit) as refused:
+        main(["create-admin", "--database-url", url, "--email", "a@example.com", "--password", "s3cret-pass"])
+    assert refused.value.code == 2  # argparse: unrecognized argument
+    assert "--password" not in capsys.readouterr().out
+
+
+def test_create_admin_prompts_in_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = tmp_path / "admin.db"
+    url = f"sqlite+aiosqlite:///{database}"
+    assert main(["migrate", "--database-url", url, "--plugin", "admin"]) == 0
+    monkeypatch.delenv("BETTER_AUTH_ADMIN_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    answers = iter(["typed-pass-123", "other-pass-456"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    with pytest.raises(SystemExit, match="differ"):
+        main(["create-admin", "--database-url", url, "--email", "p@example.com"])
+    answers = iter(["typed-pass-123", "typed-pass-123"])
+    assert main(["create-admin", "--database-url", url, "--email", "p@example.com"]) == 0
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("select role from user where email = 'p@example.com'").fetchone()[0] == "admin"

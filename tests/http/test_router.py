@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastapi_betterauth import FileOutboxSender
+from fastapi_betterauth import FileOutboxSender, bearer
 from tests.conftest import ORIGIN, sign_up
 
 pytestmark = pytest.mark.anyio
@@ -332,3 +332,35 @@ async def test_arbitrary_json_on_admin_routes_never_causes_a_server_error(
         assert r.status_code < 500, (path, body, r.text)
         if r.status_code >= 400 and r.content:
             assert "message" in r.json(), (path, body, r.text)
+
+
+async def test_a_session_token_in_the_url_is_never_a_credential(make_client: Callable[..., Any]) -> None:
+    """ASVS 3.1.1: tokens are read from the Cookie and Authorization headers only, never from the query."""
+    client, _ = await make_client(plugins=[bearer()])
+    signed_up = await client.post(
+        "/api/auth/sign-up/email", json={"email": "q@example.com", "password": "password123", "name": "Q"}
+    )
+    token, signed = signed_up.json()["token"], signed_up.headers["set-auth-token"]
+    client.cookies.clear()
+    for name in ("token", "session_token", "better-auth.session_token", "authorization", "access_token"):
+        for value in (token, signed, f"Bearer {signed}"):
+            r = await client.get("/api/auth/get-session", params={name: value})
+            assert r.status_code == 200 and r.json() is None, (name, value)
+    assert (await client.get("/api/auth/get-session", headers={"Authorization": f"Bearer {signed}"})).json()
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/auth/verify-email", [("token", "a"), ("token", "b")]),
+        ("/api/auth/verify-email", [("token", "a"), ("callbackURL", "/x"), ("callbackURL", "https://evil.com")]),
+        ("/api/auth/reset-password/t", [("callbackURL", "/x"), ("callbackURL", "https://evil.com")]),
+    ],
+)
+async def test_repeated_parameters_are_refused_not_merged(
+    client: httpx.AsyncClient, path: str, query: list[tuple[str, str]]
+) -> None:
+    """ASVS 5.1.1 (parameter pollution): a repeated parameter is a 400, never one of its values picked."""
+    r = await client.get(path, params=query)
+    assert r.status_code == 400, r.text
+    assert "location" not in r.headers and "evil" not in r.text

@@ -374,3 +374,15 @@ async def test_wrongly_typed_data_is_a_400_not_a_database_error(
         headers=as_(people, "boss"),
     )
     assert (huge.status_code, huge.json()["code"]) == (400, "VALIDATION_ERROR")
+
+
+async def test_list_users_never_answers_more_than_a_page(make_client: Callable[..., Any]) -> None:
+    """Review finding 8: Better Auth lists every user when no limit is given; here at most max_page_size."""
+    client, auth, people = await world(make_client, max_page_size=3)
+    for n in range(4):
+        await auth.store.create_user({"email": f"extra{n}@example.com", "name": f"E{n}"})
+    unbounded = await client.get(f"{API}/admin/list-users", headers=as_(people, "boss"))
+    assert unbounded.status_code == 200
+    assert len(unbounded.json()["users"]) == 3 and unbounded.json()["total"] == 6
+    asked = await client.get(f"{API}/admin/list-users", params={"limit": 100, "offset": 3}, headers=as_(people, "boss"))
+    assert len(asked.json()["users"]) == 3 and asked.json()["limit"] == 3 and asked.json()["offset"] == 3

@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fastapi_betterauth import BetterAuth, Where
+from fastapi_betterauth import BetterAuth, Where, admin
+from fastapi_betterauth.db.schema import FieldSpec, TableSpec
+from fastapi_betterauth.protocol.plugin import Plugin
 from tests.protocol._helpers import (
     API,
     DONT_REMEMBER_COOKIE,
@@ -277,3 +279,36 @@ async def test_core_fields_in_the_body_are_ignored(client: httpx.AsyncClient, au
     assert "unknownKey" not in user
     stored = await auth.adapter.find_one("user", [Where("id", user["id"])])
     assert stored is not None and stored["emailVerified"] is False
+
+
+EXTRA_FIELDS = Plugin(
+    id="profile",
+    schema=(
+        TableSpec(
+            "user",
+            (FieldSpec("nickname", "string", required=False), FieldSpec("plan", "string", required=False, input=False)),
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize("settings", [{"require_email_verification": True}, {"auto_sign_in": False}])
+async def test_a_duplicate_sign_up_is_indistinguishable_from_a_new_one(
+    make_client: Callable[..., Any], settings: dict[str, Any]
+) -> None:
+    """Review finding 7: the synthetic user lacked the plugin fields (role, banned...) a real one has."""
+    client, _ = await make_client(plugins=[admin(), EXTRA_FIELDS], email_and_password=settings)
+    first = await client.post(SIGN_UP, json=body(email="taken@example.com", nickname="al"))
+    assert first.status_code == 200, first.text
+    fresh = await client.post(SIGN_UP, json=body(email="fresh@example.com", nickname="al"))
+    duplicate = await client.post(SIGN_UP, json=body(email="taken@example.com", nickname="al"))
+    assert fresh.status_code == duplicate.status_code == 200
+    real, fake = fresh.json(), duplicate.json()
+    assert list(real) == list(fake) and real["token"] is None and fake["token"] is None
+    assert list(real["user"]) == list(fake["user"]), "same fields, in the same order"
+    assert {"role", "banned", "banReason", "banExpires", "nickname", "plan"} <= set(fake["user"])
+    identity = {"id", "email", "createdAt", "updatedAt"}
+    assert {k: v for k, v in real["user"].items() if k not in identity} == {
+        k: v for k, v in fake["user"].items() if k not in identity
+    }
+    assert dict(fresh.headers).keys() == dict(duplicate.headers).keys()

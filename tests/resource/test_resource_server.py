@@ -23,12 +23,14 @@ from fastapi_betterauth import (
     CurrentSession,
     CurrentUser,
     JWTVerifier,
+    MemoryAdapter,
     ResourceServer,
     SessionVerifier,
     bearer,
     jwt,
     require_jwt,
 )
+from fastapi_betterauth.crypto.signing import sign_cookie_value
 from tests._services import asyncpg_url, create_postgres_database, drop_postgres_database
 from tests.conftest import BASE_URL, SECRET, TRUSTED, FastTestHasher
 
@@ -167,3 +169,26 @@ async def test_the_resource_server_never_writes(world: dict[str, Any]) -> None:
     cookie = world["signed_up"].headers["set-cookie"].split(";", 1)[0]
     assert (await world["api"].get("/me", headers={"Cookie": cookie})).status_code == 401
     assert await issuer.adapter.find_one("session", [Where("token", token)]) is not None
+
+
+@pytest.mark.parametrize(
+    ("secure_cookies", "url", "reads"),
+    [
+        (None, "http://api.test/me", "plain"),
+        (None, "https://api.test/me", "secure"),
+        (True, "http://api.test/me", "secure"),  # TLS ends at a proxy that does not forward the scheme
+        (False, "https://api.test/me", "plain"),
+    ],
+)
+def test_exactly_one_session_cookie_name_is_read(secure_cookies: bool | None, url: str, reads: str) -> None:
+    """Review finding 8: a plain-named cookie (which any subdomain or http page can plant) was accepted
+    where the ``__Secure-`` one is expected, signing the victim into the planter's account (login CSRF)."""
+    verifier = SessionVerifier(adapter=MemoryAdapter(), secret=SECRET, secure_cookies=secure_cookies)
+    value = sign_cookie_value("the-token", SECRET)
+    cookies = {
+        "plain": {"cookie": f"better-auth.session_token={value}"},
+        "secure": {"cookie": f"__Secure-better-auth.session_token={value}"},
+    }
+    for kind, headers in cookies.items():
+        expected = ("the-token", "cookie") if kind == reads else None
+        assert verifier.token(headers, url=url) == expected, kind

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fastapi_betterauth import create_engine
+from fastapi_betterauth import create_engine, redacted_traceback
 
 from .store import purge_older_than
 
@@ -27,8 +27,8 @@ async def purge_periodically(engine: AsyncEngine, days: float, interval: float) 
             purged = await purge_older_than(engine, days)
             if purged:
                 logger.info("retention: purged %d conversations older than %s days", purged, days)
-        except Exception:  # a database hiccup must not end the task
-            logger.exception("retention purge failed; retrying in %s s", interval)
+        except Exception as error:  # a database hiccup must not end the task
+            logger.error("retention purge failed; retrying in %s s\n%s", interval, redacted_traceback(error))
         await asyncio.sleep(interval)
 
 

@@ -34,6 +34,9 @@ def get_engine(request: Request) -> AsyncEngine:
 
 Engine = Annotated[AsyncEngine, Depends(get_engine)]
 TaskId = Annotated[int, Path(ge=1, le=MAX_TASK_ID, description="The task's id")]
+MAX_PAGE = 1000
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Most tasks in one answer")]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Tasks to skip")]
 StatusFilter = Annotated[
     str, Query(alias="status", description="`all` (default), `pending` or `completed`; anything else is a 400")
 ]
@@ -62,9 +65,13 @@ async def select_tasks(db: AsyncEngine, *conditions: Any, limit: int | None = No
 
 
 @router.get("", response_model=list[Task], responses={400: {"model": ErrorMessage}})
-async def list_tasks(user: CurrentUser, db: Engine, status_filter: StatusFilter = "all") -> list[Task]:
-    """The caller's tasks, oldest first."""
-    return await select_tasks(db, tasks.c.user_id == user.id, status_condition(status_filter))
+async def list_tasks(
+    user: CurrentUser, db: Engine, status_filter: StatusFilter = "all", limit: PageSize = MAX_PAGE, offset: Offset = 0
+) -> list[Task]:
+    """The caller's tasks, oldest first: at most ``limit`` (1,000) per answer, from ``offset``."""
+    return await select_tasks(
+        db, tasks.c.user_id == user.id, status_condition(status_filter), limit=limit, offset=offset
+    )
 
 
 @router.post("", response_model=Task, status_code=status.HTTP_201_CREATED)

@@ -190,6 +190,13 @@ class SQLAlchemyAdapter:
         self.schema = dict(schema)
         self.metadata = build_metadata(self.schema, self.dialect)
 
+    async def existing_columns(self, model: str) -> frozenset[str]:
+        """The columns the database's table really has, e.g. those another server's plugins added."""
+        name = self._t(model).name
+        async with self._reading() as conn:
+            columns = await conn.run_sync(lambda sync: sa.inspect(sync).get_columns(name))
+        return frozenset(str(c["name"]) for c in columns)
+
     def _t(self, model: str) -> sa.Table:
         try:
             return self.metadata.tables[model]
@@ -590,6 +597,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     opening and closing one per request, which costs far more than the query.
     """
     parsed = sa.make_url(url)
+    # Errors never quote the statement's values (emails, tokens, hashes) into messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if not parsed.drivername.endswith("aiosqlite"):
             raise ConfigurationError("use the async SQLite driver: sqlite+aiosqlite:///path.db")

@@ -31,8 +31,8 @@ class AuthStore:
 
     # -- users ---------------------------------------------------------------------------------
 
-    async def create_user(self, data: Row, *, adapter: Adapter | None = None) -> Row:
-        """Insert a user; ``email`` is lower-cased as Better Auth does."""
+    def new_user_row(self, data: Row) -> Row:
+        """The row :meth:`create_user` would insert for ``data`` (plugins' defaults applied), unsaved."""
         t = now()
         row = {
             "emailVerified": False,
@@ -45,7 +45,11 @@ class AuthStore:
         }
         for defaults in self.user_defaults:
             row = defaults(row)
-        return await (adapter or self.adapter).create("user", row)
+        return row
+
+    async def create_user(self, data: Row, *, adapter: Adapter | None = None) -> Row:
+        """Insert a user; ``email`` is lower-cased as Better Auth does."""
+        return await (adapter or self.adapter).create("user", self.new_user_row(data))
 
     async def find_user_by_email(self, email: str) -> Row | None:
         """The user with this email (case-insensitive, as emails are stored lower-cased)."""
@@ -240,3 +244,13 @@ def is_expired(row: Row, field: str = "expiresAt") -> bool:
     """Whether ``row[field]`` is in the past."""
     value: Any = row.get(field)
     return value is None or value <= now()
+
+
+def is_banned(user: Row) -> bool:
+    """Whether a ban is in force: ``banned`` set, with no ``banExpires`` or one still ahead.
+
+    An expired ban no longer counts (Better Auth lifts it at the next sign-in).
+    """
+    if not user.get("banned"):
+        return False
+    return user.get("banExpires") is None or not is_expired(user, "banExpires")

@@ -73,12 +73,9 @@ class Mailer:
             await sender.send(message)
         except Exception as error:  # delivery problems must never surface in a response
             domain = message.to.rpartition("@")[2] or "?"
+            # The error's own text is left out: SMTP servers quote the full recipient address in it.
             logger.error(
-                "could not deliver the %s email to a recipient at %s: %s: %s",
-                message.kind,
-                domain,
-                type(error).__name__,
-                error,
+                "could not deliver the %s email to a recipient at %s: %s", message.kind, domain, type(error).__name__
             )
 
     async def flush(self) -> None:

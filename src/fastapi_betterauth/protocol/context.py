@@ -24,8 +24,9 @@ from .cookie_cache import decode_session_data, encode_session_data
 from .cookies import CookieConfig, parse_cookie_header
 from .endpoint import AuthRequest, SetCookie
 from .hashing import PasswordHashing
-from .origin import origin_of
 from .rate_limit import MemoryRateLimiter
+from .trusted_origins import TrustedOrigins
+from .urls import is_loopback_host, parse_url
 from .wire import public_row
 
 if TYPE_CHECKING:
@@ -52,12 +53,38 @@ class AuthContext:
     extensions: dict[str, Any] = field(default_factory=dict)
     """Per-instance state of plugins, by plugin id."""
     audit: AuditTrail = field(default_factory=AuditTrail)
+    origin: str | None = None
+    """The origin of ``base_url``; ``None`` in development without one."""
+    trusted: TrustedOrigins = field(default_factory=TrustedOrigins)
+    """The configured trusted origins, compiled (``base_url``'s origin included)."""
 
     def base_origin(self, request: AuthRequest) -> str:
-        """Origin of ``base_url``, or of the request when none is configured."""
-        if self.settings.base_url:
-            return origin_of(self.settings.base_url) or self.settings.base_url
-        return origin_of(request.url) or ""
+        """Origin of ``base_url``; without one (development only), the request's own origin.
+
+        Raises:
+            AuthError: 400 ``UNTRUSTED_HOST`` (see :meth:`origin_for`).
+        """
+        return self.origin_for(request.url)
+
+    def origin_for(self, url: str) -> str:
+        """Origin of ``base_url``, else of ``url`` (a request URL, so its host is the ``Host`` header).
+
+        The ``Host`` header is chosen by the client: it is used only when it is a loopback host or a
+        trusted origin, so a forged ``Host`` never puts an attacker's site into a mailed link, a JWT
+        issuer or the trusted origins.
+
+        Raises:
+            AuthError: 400 ``UNTRUSTED_HOST`` for any other ``Host``.
+        """
+        if self.origin is not None:
+            return self.origin
+        parsed = parse_url(url)
+        if parsed is None or parsed.protocol not in ("http:", "https:"):
+            raise AuthError(400, ErrorCode.UNTRUSTED_HOST)
+        origin = str(parsed.origin)
+        if is_loopback_host(str(parsed.hostname)) or self.trusted.has_origin(origin, str(parsed.host)):
+            return origin
+        raise AuthError(400, ErrorCode.UNTRUSTED_HOST)
 
     def public_base(self, request: AuthRequest) -> str:
         """``base_url`` as configured, else the request's origin: the default JWT issuer and audience."""
@@ -67,9 +94,11 @@ class AuthContext:
         """Origin + base path, e.g. ``http://localhost:8000/api/auth`` (Better Auth ``ctx.context.baseURL``)."""
         return self.base_origin(request) + self.settings.base_path
 
-    def trusted_origins(self, request: AuthRequest) -> tuple[str, ...]:
+    def trusted_origins(self, request: AuthRequest) -> TrustedOrigins:
         """``base_url``'s origin plus the configured trusted origins."""
-        return (self.base_origin(request), *self.settings.trusted_origins)
+        if self.origin is not None:
+            return self.trusted
+        return self.trusted.including(self.base_origin(request))
 
     def public_user(self, row: Row) -> dict[str, Any]:
         """A user row as Better Auth returns it."""

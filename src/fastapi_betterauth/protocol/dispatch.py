@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from ..errors import AuthError, ErrorCode
+from ..redaction import redacted_traceback
 from .context import AuthContext, EndpointContext
 from .endpoint import EMPTY, AuthRequest, AuthResponse, Endpoint
 from .origin import check_form_csrf, check_request_origin
@@ -35,8 +36,10 @@ async def _run(auth: AuthContext, endpoint: Endpoint, request: AuthRequest, ctx:
     csrf_checks = not (
         settings.disable_csrf_check if settings.disable_csrf_check is not None else settings.disable_origin_check
     )
-    if origin_checks and endpoint.http:  # server-only endpoints have no browser caller to check
-        check_request_origin(request, auth.trusted_origins(request), check_origin_header=csrf_checks)
+    if endpoint.http:  # server-only endpoints have no browser caller to check
+        check_request_origin(
+            request, auth.trusted_origins(request), origin_checks=origin_checks, csrf=origin_checks and csrf_checks
+        )
     if endpoint.query is not None:
         ctx.query = validate(endpoint.query, dict(request.query), "query")
     if endpoint.body is not None:
@@ -70,8 +73,9 @@ async def dispatch(auth: AuthContext, endpoint: Endpoint, request: AuthRequest) 
         response = error_response(error)
         response.headers[:0] = ctx.headers_out
         response.cookies[:0] = ctx.cookies_out
-    except Exception:
-        logger.exception("unhandled error in %s %s", endpoint.method, endpoint.path)
+    except Exception as error:
+        # Never logger.exception: a database error's message carries the email or token it was given.
+        logger.error("unhandled error in %s %s\n%s", endpoint.method, endpoint.path, redacted_traceback(error))
         response = error_response(AuthError(500, ErrorCode.INTERNAL_SERVER_ERROR))
     for plugin in auth.plugins:
         if plugin.on_response is not None:

@@ -1,18 +1,18 @@
-"""Trusted origins, the router-wide origin check and the sign-in/up CSRF check.
+"""The router-wide origin check, the redirect-parameter check and the sign-in/up CSRF check.
 
-Mirrors ``better-auth/dist/api/middlewares/origin-check.mjs`` and
-``better-auth/dist/auth/trusted-origins.mjs`` (protocol §6.1, §6.2).
+Mirrors ``better-auth/dist/api/middlewares/origin-check.mjs`` (protocol §6.1, §6.2). Every URL is
+judged by :func:`~.trusted_origins.trust_url`; a redirect parameter that passes is replaced in the
+request by the serialisation that was judged, so handlers only ever emit the trusted string.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from functools import lru_cache
-from urllib.parse import urlsplit
+from collections.abc import MutableMapping
+from typing import Any
 
 from ..errors import AuthError, ErrorCode
 from .endpoint import AuthRequest
+from .trusted_origins import TrustedOrigins, UntrustedURLError, trust_url, would_trust_without_controls
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CALLBACK_PARAMS: tuple[tuple[str, str, ErrorCode], ...] = (
@@ -21,63 +21,30 @@ _CALLBACK_PARAMS: tuple[tuple[str, str, ErrorCode], ...] = (
     ("errorCallbackURL", "errorCallbackURL", ErrorCode.INVALID_ERROR_CALLBACK_URL),
     ("newUserCallbackURL", "newUserCallbackURL", ErrorCode.INVALID_NEW_USER_CALLBACK_URL),
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CALLBACK_CODES = {label: code for _, label, code in _CALLBACK_PARAMS}
 
 
-def origin_of(url: str) -> str | None:
-    """``scheme://host[:port]`` of an absolute http(s) URL, lower-cased; ``None`` otherwise."""
+def checked_redirect(value: str, trusted: TrustedOrigins | None, *, label: str = "callbackURL") -> str:
+    """The URL to emit for a redirect parameter.
+
+    Args:
+        value: the parameter as received.
+        trusted: the trusted origins, or ``None`` when origin checks are disabled (syntax only).
+        label: Better Auth's name for the parameter (``callbackURL``, ``redirectURL``...).
+
+    Raises:
+        AuthError: 403 ``INVALID_*_URL`` for an untrusted target; 400 for a trusted one that carries
+            control characters (a malformed request, never a broken ``Location`` header).
+    """
     try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname
-    if ":" in host:
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}[parts.scheme]
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+        return trust_url(value, trusted, allow_relative=True)
+    except UntrustedURLError as error:
+        if error.reason == "control" and would_trust_without_controls(value, trusted):
+            raise AuthError(400, None, f"Invalid {label}: control characters are not allowed") from None
+        raise AuthError(403, CALLBACK_CODES.get(label, ErrorCode.INVALID_CALLBACK_URL)) from None
 
 
-@lru_cache(maxsize=256)
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$", re.IGNORECASE)
-
-
-def _matches(url: str, pattern: str) -> bool:
-    origin = origin_of(url)
-    if "*" in pattern or "?" in pattern:
-        if origin is None:
-            return False
-        if "://" in pattern:
-            return bool(_wildcard(pattern).match(origin))
-        host = origin.split("://", 1)[1]
-        if re.fullmatch(r"[\d.*?]+", pattern) and not re.fullmatch(r"[\d.]+(:\d+)?", host):
-            return False  # all-digit wildcard hosts only match IPv4 addresses
-        return bool(_wildcard(pattern).match(host))
-    if origin is not None:
-        return origin == origin_of(pattern)
-    # Custom schemes (myapp://, exp://) match by prefix of the configured value.
-    scheme = urlsplit(pattern).scheme
-    return bool(scheme) and scheme not in ("http", "https") and url.startswith(pattern)
-
-
-def is_trusted(url: str, trusted: Iterable[str], *, allow_relative: bool) -> bool:
-    """Whether ``url`` is a trusted origin, or (for redirect targets) a safe same-site path."""
-    if allow_relative and url.startswith("/"):
-        return _is_safe_relative(url)
-    return any(_matches(url, pattern) for pattern in trusted)
-
-
-def _is_safe_relative(url: str) -> bool:
-    if url.startswith("//") or "\\" in url or _CONTROL.search(url):
-        return False
-    path = url.split("?", 1)[0].split("#", 1)[0].lower()
-    return "%2f" not in path and "%5c" not in path
-
-
-def check_origin(request: AuthRequest, trusted: Iterable[str], *, force: bool = False) -> None:
+def check_origin(request: AuthRequest, trusted: TrustedOrigins, *, force: bool = False) -> None:
     """Validate the ``Origin`` (or ``Referer``) of a state-changing request.
 
     Raises:
@@ -90,42 +57,47 @@ def check_origin(request: AuthRequest, trusted: Iterable[str], *, force: bool = 
         value = request.url
     if not value or value == "null":
         raise AuthError(403, ErrorCode.MISSING_OR_NULL_ORIGIN)
-    if not is_trusted(value, trusted, allow_relative=False):
-        raise AuthError(403, ErrorCode.INVALID_ORIGIN)
+    try:
+        trust_url(value, trusted, allow_relative=False)
+    except UntrustedURLError:
+        raise AuthError(403, ErrorCode.INVALID_ORIGIN) from None
 
 
-def check_callback_urls(request: AuthRequest, trusted: Iterable[str]) -> None:
-    """Validate redirect-type parameters in the body and query.
+def check_callback_urls(request: AuthRequest, trusted: TrustedOrigins | None) -> None:
+    """Validate redirect-type parameters in the body and query, and keep what was validated.
 
     Raises:
         AuthError: 400 for a non-string value, 403 ``INVALID_*_URL`` for an untrusted one.
     """
-    body = request.body if isinstance(request.body, dict) else {}
-    trusted = tuple(trusted)
-    for key, label, code in _CALLBACK_PARAMS:
-        values = [body.get(key)]
+    body: MutableMapping[str, Any] = request.body if isinstance(request.body, dict) else {}
+    query = request.query if isinstance(request.query, dict) else {}
+    for key, label, _ in _CALLBACK_PARAMS:
+        sources: list[MutableMapping[str, Any]] = [body]
         if key == "callbackURL":
-            values.append(request.query.get(key))
-        for value in values:
+            sources.append(query)
+        for source in sources:
+            value = source.get(key)
             if value is None or value == "":
                 continue
             if not isinstance(value, str):
                 raise AuthError(400, None, f"Invalid {label}: expected a string")
-            if not is_trusted(value, trusted, allow_relative=True):
-                raise AuthError(403, code)
+            source[key] = checked_redirect(value, trusted, label=label)
 
 
-def check_request_origin(request: AuthRequest, trusted: Iterable[str], *, check_origin_header: bool) -> None:
-    """The router-wide middleware: for non-GET requests, origin then redirect parameters."""
+def check_request_origin(request: AuthRequest, trusted: TrustedOrigins, *, origin_checks: bool, csrf: bool) -> None:
+    """The router-wide middleware: for non-GET requests, origin then redirect parameters.
+
+    With origin checks disabled (``advanced.disableOriginCheck``) any origin may be named, but the
+    parameters are still parsed and replaced by their serialisation: never a malformed redirect.
+    """
     if request.method in _SAFE_METHODS:
         return
-    trusted = tuple(trusted)
-    if check_origin_header:
+    if csrf:
         check_origin(request, trusted)
-    check_callback_urls(request, trusted)
+    check_callback_urls(request, trusted if origin_checks else None)
 
 
-def check_form_csrf(request: AuthRequest, trusted: Iterable[str]) -> None:
+def check_form_csrf(request: AuthRequest, trusted: TrustedOrigins) -> None:
     """Fetch-metadata CSRF check of sign-in and sign-up (protocol §6.2).
 
     Raises:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..crypto.jwt import JWTError
-from ..errors import ConfigurationError
+from ..db.store import is_banned
+from ..errors import AuthError, ConfigurationError, ErrorCode
 from ..models import Identity, Session, User
 from ..plugins.admin.access import DEFAULT_ROLES, Role
 from ..plugins.admin.options import AdminOptions
@@ -67,9 +68,10 @@ class ResourceServer:
         """
         lowered = {k.lower(): v for k, v in headers.items()}
         if self.sessions is not None:
-            found = await self.sessions.lookup(lowered)
+            found = await self.sessions.lookup(lowered, url=url)
             if found is not None:
                 session, user, via = found
+                self._refuse_banned(user)
                 return Identity(user=User.model_validate(user), session=Session.model_validate(session), via=via)
         token = bearer_jwt(lowered)
         if token is None or self.jwt is None:
@@ -78,11 +80,20 @@ class ResourceServer:
         if self.sessions is not None:
             # With the shared database at hand, read the user now: a role change or a deletion applies at
             # once instead of when the token expires.
-            row = await self.sessions.store.find_user_by_id(str(claims["sub"]))
+            row = await self.sessions.find_user(str(claims["sub"]))
             if row is None:
                 return None
+            self._refuse_banned(row)
             return Identity(user=User.model_validate(row), claims=claims, via="jwt")
+        # Without the database, the token's own copy of the user (Better Auth puts it in the payload) is
+        # all there is: a ban applies from the next token the issuer signs.
+        self._refuse_banned(claims)
         return Identity(user=user_from_claims(claims), claims=claims, via="jwt")
+
+    def _refuse_banned(self, user: Mapping[str, Any]) -> None:
+        """A banned user is refused whatever the credential, as the issuer's admin plugin answers."""
+        if is_banned(_ban_fields(user)):
+            raise AuthError(403, ErrorCode.BANNED_USER, self.access_options.banned_user_message)
 
     async def verify_jwt(self, token: str, *, url: str | None = None) -> dict[str, Any]:
         """Verify a JWT with the configured verifier (what ``require_jwt()`` uses by default).
@@ -106,6 +117,21 @@ class ResourceServer:
         finally:
             if self.sessions is not None:
                 await self.sessions.close()
+
+
+def _ban_fields(user: Mapping[str, Any]) -> dict[str, Any]:
+    """``banned``/``banExpires`` of a row or of JWT claims (where dates are ISO strings or epoch seconds)."""
+    expires = user.get("banExpires")
+    if isinstance(expires, str):
+        try:
+            parsed = datetime.fromisoformat(expires.replace("Z", "+00:00"))
+        except ValueError:
+            expires = None  # unreadable: the ban stands
+        else:
+            expires = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    elif isinstance(expires, int | float) and not isinstance(expires, bool):
+        expires = datetime.fromtimestamp(expires / 1000 if expires > 1e11 else expires, UTC)
+    return {"banned": user.get("banned"), "banExpires": expires}
 
 
 def bearer_jwt(headers: Mapping[str, str]) -> str | None:

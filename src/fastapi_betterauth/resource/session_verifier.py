@@ -8,13 +8,17 @@ refused but left for the issuer to clean up, and expiry is never extended.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from urllib.parse import unquote
 
 from ..crypto.signing import sign_value, unsign_cookie_value, unsign_value
 from ..db.adapter import Adapter, Row
+from ..db.schema import CORE_SCHEMA, merge_schema
 from ..db.store import AuthStore, is_expired
 from ..errors import ConfigurationError, CryptoError
+from ..plugins.admin.schema import ADMIN_SCHEMA
 from ..protocol.cookies import parse_cookie_header
 
 BEARER = "bearer "
@@ -29,6 +33,11 @@ class SessionVerifier:
         secret: the issuer's ``BETTER_AUTH_SECRET``.
         previous_secrets: older secrets still accepted.
         cookie_prefix: the issuer's ``advanced.cookiePrefix``.
+        secure_cookies: whether the issuer sets ``__Secure-`` cookies (its ``baseURL`` is https). Only
+            that one cookie name is read: accepting the plain name where the ``__Secure-`` one is
+            expected would let anyone who can set a cookie on the domain sign the victim into their own
+            account (login CSRF). ``None``: the ``__Secure-`` name on https requests, the plain one on
+            http; behind a proxy that terminates TLS without forwarding the scheme, pass ``True``.
         accept_bearer: also accept ``Authorization: Bearer <session token>`` (the bearer plugin's form).
         require_signature: with ``accept_bearer``, refuse raw (unsigned) tokens.
     """
@@ -41,6 +50,7 @@ class SessionVerifier:
         adapter: Adapter | None = None,
         previous_secrets: Sequence[str] = (),
         cookie_prefix: str = "better-auth",
+        secure_cookies: bool | None = None,
         accept_bearer: bool = True,
         require_signature: bool = False,
     ) -> None:
@@ -55,20 +65,29 @@ class SessionVerifier:
         self.store = AuthStore(adapter)
         self.secret = secret
         self.secrets = (secret, *previous_secrets)
-        self.cookie_names = (f"__Secure-{cookie_prefix}.session_token", f"{cookie_prefix}.session_token")
+        self.secure_cookies = secure_cookies
+        self.secure_cookie_name = f"__Secure-{cookie_prefix}.session_token"
+        self.plain_cookie_name = f"{cookie_prefix}.session_token"
         self.accept_bearer = accept_bearer
         self.require_signature = require_signature
+        self._columns_checked = False
+        self._columns_lock = asyncio.Lock()
 
-    def token(self, headers: Mapping[str, str]) -> tuple[str, str] | None:
+    def cookie_name(self, url: str | None) -> str:
+        """The one session cookie name read for a request to ``url``."""
+        secure = self.secure_cookies
+        if secure is None:
+            secure = url is not None and url.startswith("https://")
+        return self.secure_cookie_name if secure else self.plain_cookie_name
+
+    def token(self, headers: Mapping[str, str], *, url: str | None = None) -> tuple[str, str] | None:
         """``(session token, "cookie" | "bearer")`` from verified credentials, or ``None``."""
-        cookies = parse_cookie_header(headers.get("cookie"))
-        for name in self.cookie_names:
-            raw = cookies.get(name)
-            if raw:
-                try:
-                    return unsign_cookie_value(raw, self.secrets), "cookie"
-                except (CryptoError, UnicodeError, ValueError):
-                    continue
+        raw = parse_cookie_header(headers.get("cookie")).get(self.cookie_name(url))
+        if raw:
+            try:
+                return unsign_cookie_value(raw, self.secrets), "cookie"
+            except (CryptoError, UnicodeError, ValueError):
+                pass
         header = headers.get("authorization")
         if not self.accept_bearer or not header or header[:7].lower() != BEARER:
             return None
@@ -84,16 +103,41 @@ class SessionVerifier:
         except (CryptoError, UnicodeError, ValueError):
             return None
 
-    async def lookup(self, headers: Mapping[str, str]) -> tuple[Row, Row, str] | None:
-        """``(session, user, via)`` for a live session, or ``None``."""
-        found = self.token(headers)
+    async def _adopt_issuer_columns(self) -> None:
+        """Read the admin plugin's columns (``role``, ``banned``...) where the issuer's database has them.
+
+        Without them ``require_role`` would see no role and a ban would go unseen.
+        """
+        if self._columns_checked:
+            return
+        async with self._columns_lock:
+            existing = getattr(self.adapter, "existing_columns", None)
+            if not self._columns_checked and existing is not None:
+                user_columns, session_columns = await existing("user"), await existing("session")
+                present = {"user": user_columns, "session": session_columns}
+                extra = tuple(
+                    replace(table, fields=tuple(f for f in table.fields if f.name in present[table.name]))
+                    for table in ADMIN_SCHEMA
+                )
+                self.adapter.use_schema(merge_schema(CORE_SCHEMA, extra))  # type: ignore[attr-defined]
+            self._columns_checked = True
+
+    async def lookup(self, headers: Mapping[str, str], *, url: str | None = None) -> tuple[Row, Row, str] | None:
+        """``(session, user, via)`` for a live session, or ``None``; ``url`` is the request's (for the cookie name)."""
+        found = self.token(headers, url=url)
         if found is None:
             return None
+        await self._adopt_issuer_columns()
         token, via = found
         rows = await self.store.find_session(token)
         if rows is None or is_expired(rows[0]):
             return None
         return rows[0], rows[1], via
+
+    async def find_user(self, user_id: str) -> Row | None:
+        """The user row with ``user_id`` (a JWT's ``sub``), with the issuer's admin columns."""
+        await self._adopt_issuer_columns()
+        return await self.store.find_user_by_id(user_id)
 
     async def close(self) -> None:
         """Release the database connections."""

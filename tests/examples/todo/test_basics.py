@@ -50,3 +50,14 @@ async def test_swagger_ui_and_openapi(todo: httpx.AsyncClient) -> None:
     assert (await todo.get("/docs")).status_code == 200
     paths = (await todo.get("/openapi.json")).json()["paths"]
     assert "/api/tasks" in paths and "/api/auth/sign-in/email" in paths
+
+
+async def test_the_task_list_has_a_bounded_page(todo: httpx.AsyncClient) -> None:
+    """Review finding 8: list routes have an upper bound on their page size."""
+    await _user(todo, "pages@example.com")
+    for n in range(5):
+        assert (await todo.post("/api/tasks", json={"title": f"t{n}"}, headers=ORIGIN)).status_code == 201
+    assert [t["title"] for t in (await todo.get("/api/tasks", params={"limit": 2, "offset": 1})).json()] == ["t1", "t2"]
+    assert len((await todo.get("/api/tasks")).json()) == 5
+    too_many = await todo.get("/api/tasks", params={"limit": 1001})
+    assert too_many.status_code == 422

@@ -45,6 +45,7 @@ def admin(
     default_ban_expires_in: int | None = None,
     banned_user_message: str = DEFAULT_BANNED_MESSAGE,
     allow_impersonating_admins: bool = False,
+    max_page_size: int = 1000,
 ) -> Plugin:
     """User management and role-based access control.
 
@@ -57,8 +58,12 @@ def admin(
         default_ban_reason: reason stored when a ban gives none (else "No reason").
         default_ban_expires_in: seconds a ban lasts when the request gives none (else forever).
         banned_user_message: the message of the 403 ``BANNED_USER`` answer.
-        allow_impersonating_admins: let admins impersonate admins.
+        allow_impersonating_admins: let admins impersonate admins (and list their sessions, set their
+            password or email, which sign in as them just the same).
+        max_page_size: the most users ``/admin/list-users`` answers at once, whatever ``limit`` asks.
     """
+    if max_page_size < 1:
+        raise ConfigurationError("admin(max_page_size=...) must be at least 1")
     role_map = dict(roles) if roles is not None else dict(DEFAULT_ROLES)
     unknown = [r for r in admin_roles if r.lower() not in {k.lower() for k in role_map}]
     if unknown:
@@ -74,6 +79,7 @@ def admin(
         default_ban_expires_in=default_ban_expires_in,
         banned_user_message=banned_user_message,
         allow_impersonating_admins=allow_impersonating_admins,
+        max_page_size=max_page_size,
     )
 
     admin_ids = set(admin_user_ids)

@@ -78,6 +78,21 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
                 raise AuthError(400, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE)
         return ",".join(names)
 
+    def is_admin(user: Row) -> bool:
+        roles = split_roles(user.get("role") or options.default_role)
+        return any(r in options.admin_roles for r in roles) or user["id"] in admin_ids
+
+    def may_act_as_admins(acting_user: Row) -> bool:
+        return options.allow_impersonating_admins or allowed(acting_user, {"user": ["impersonate-admins"]})
+
+    def may_act_as(acting_user: Row, user: Row) -> bool:
+        """Whether ``acting_user`` may obtain ``user``'s credentials (sessions, password, sign-in email).
+
+        For another admin that takes the permission to impersonate admins: otherwise an admin who may
+        not impersonate the root admin could still list its session tokens, or set its password.
+        """
+        return acting_user["id"] == user["id"] or not is_admin(user) or may_act_as_admins(acting_user)
+
     async def target(ctx: EndpointContext, user_id: str) -> Row:
         found = await ctx.store.find_user_by_id(user_id)
         if found is None:
@@ -168,10 +183,15 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         errors=(ERROR_SHAPE, NO_SESSION, ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS,))),
     )
     async def list_users(ctx: EndpointContext) -> Any:
-        """Users, with search, filter, sort and pagination; ``total`` counts all matches."""
+        """Users, with search, filter, sort and pagination; ``total`` counts all matches.
+
+        At most ``max_page_size`` users per answer (1,000 by default), with or without ``limit``.
+        """
         query: ListUsersQuery = ctx.query
         await acting(ctx, {"user": ["list"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS)
         limit, offset = _positive(query.limit), _positive(query.offset)
+        if limit is not None:
+            limit = min(limit, options.max_page_size)
         try:
             where = []
             if query.search_value:
@@ -179,7 +199,9 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
             if query.filter_value is not None:
                 where.append(Where(query.filter_field, _filter_value(query.filter_value), query.filter_operator))
             sort = SortBy(query.sort_by, "desc" if query.sort_direction == "desc" else "asc") if query.sort_by else None
-            rows = await ctx.auth.adapter.find_many("user", where, limit=limit, offset=offset or 0, sort_by=sort)
+            # Better Auth lists every user when no limit is given; never more than one page here.
+            page = limit if limit is not None else options.max_page_size
+            rows = await ctx.auth.adapter.find_many("user", where, limit=page, offset=offset or 0, sort_by=sort)
             total = await ctx.auth.adapter.count("user", where)
         except Exception:  # Better Auth answers an empty page for a bad field or operator
             return {"users": [], "total": 0}
@@ -307,7 +329,10 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
                 if existing is not None and existing["id"] != body.user_id:
                     raise AuthError(400, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL)
                 data["email"] = email
-        await target(ctx, body.user_id)
+        updating = await target(ctx, body.user_id)
+        if "email" in data and not may_act_as(admin_user, updating):
+            # A new address the acting admin controls, then a password reset: a takeover of that admin.
+            raise AuthError(403, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_EMAIL)
         values = _typed(ctx, "user", data)
         try:
             updated = await ctx.store.update_user(body.user_id, values)
@@ -407,9 +432,16 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         errors=(ERROR_SHAPE, NO_SESSION, ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS,))),
     )
     async def list_user_sessions(ctx: EndpointContext) -> Any:
-        """A user's sessions, tokens included (expired ones too, as Better Auth)."""
+        """A user's sessions, tokens included (expired ones too, as Better Auth).
+
+        Another admin's sessions need the ``impersonate-admins`` permission: their tokens sign in as them.
+        """
         body: UserIdBody = ctx.body
-        await acting(ctx, {"session": ["list"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS)
+        admin_user = await acting(ctx, {"session": ["list"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS)
+        listed = await ctx.store.find_user_by_id(body.user_id)
+        if listed is not None and not may_act_as(admin_user, listed):
+            # The answer carries live session tokens: for an admin, as good as impersonating them.
+            raise AuthError(403, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS)
         rows = await ctx.store.list_sessions(body.user_id, active_only=False)
         return {"sessions": [ctx.auth.public_session(r) for r in rows]}
 
@@ -499,11 +531,16 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         ),
     )
     async def set_user_password(ctx: EndpointContext) -> Any:
-        """Set a user's password (creating the credential account when missing)."""
+        """Set a user's password (creating the credential account when missing).
+
+        Another admin's password needs the ``impersonate-admins`` permission (it signs in as them).
+        """
         body: SetUserPasswordBody = ctx.body
         admin_user = await acting(ctx, {"user": ["set-password"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD)
         check_password_length(ctx, body.new_password)
         user = await target(ctx, body.user_id)
+        if not may_act_as(admin_user, user):
+            raise AuthError(403, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD)
         password_hash = await ctx.auth.hashing.hash(body.new_password)
         account = await ctx.store.find_credential_account(user["id"])
         if account is not None:
@@ -541,11 +578,7 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         admin_user = await acting(ctx, {"user": ["impersonate"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS)
         admin_session, _ = await ctx.require_session()
         user = await target(ctx, body.user_id)
-        target_roles = split_roles(user.get("role") or options.default_role)
-        is_admin = any(r in options.admin_roles for r in target_roles) or user["id"] in admin_ids
-        if is_admin and not (
-            options.allow_impersonating_admins or allowed(admin_user, {"user": ["impersonate-admins"]})
-        ):
+        if is_admin(user) and not may_act_as_admins(admin_user):
             raise AuthError(403, ErrorCode.YOU_CANNOT_IMPERSONATE_ADMINS)
         session = await ctx.store.create_session(
             user["id"],

@@ -27,3 +27,4 @@ class AdminOptions:
     default_ban_expires_in: int | None = None
     banned_user_message: str = DEFAULT_BANNED_MESSAGE
     allow_impersonating_admins: bool = False
+    max_page_size: int = 1000

@@ -13,18 +13,20 @@ from ...models import Session, User
 from ...password_policy import weak_password_message
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc
-from ..origin import is_trusted
+from ..origin import checked_redirect
 from ..validation import js_length
 
 
 class WireBody(BaseModel):
     """Request bodies: unknown keys are kept (plugin fields), wire names are Better Auth's.
 
+    Only wire names are read: ``{"callback_url": ...}`` is an unknown key, never the ``callbackURL``
+    field, so no Python spelling can slip past the checks that look at the wire name.
     ``body_required`` makes a missing body a validation error even when every field is optional;
     ``wire_type`` is the type zod names in that message (``object`` or ``record``).
     """
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="allow", validate_by_name=False, validate_by_alias=True, str_strip_whitespace=False)
     body_required: ClassVar[bool] = False
     wire_type: ClassVar[str] = "object"
 
@@ -88,16 +90,19 @@ def check_new_password(ctx: EndpointContext, password: str) -> None:
             raise AuthError(400, ErrorCode.PASSWORD_TOO_WEAK, weak_password_message(missing))
 
 
-def check_callback_query(ctx: EndpointContext, url: str | None) -> None:
+def check_callback_query(ctx: EndpointContext, url: str | None) -> str | None:
     """The ``originCheck(ctx => ctx.query.callbackURL)`` middleware of Better Auth's GET link routes.
 
+    Returns:
+        The URL to redirect to: the trust check's serialisation of ``url`` (``url`` itself when empty).
+
     Raises:
-        AuthError: 403 ``INVALID_CALLBACK_URL`` for an untrusted target.
+        AuthError: 403 ``INVALID_CALLBACK_URL`` for an untrusted target, 400 for a malformed one.
     """
-    if not url or ctx.auth.settings.advanced.disable_origin_check:
-        return
-    if not is_trusted(url, ctx.auth.trusted_origins(ctx.request), allow_relative=True):
-        raise AuthError(403, ErrorCode.INVALID_CALLBACK_URL)
+    if not url:
+        return url
+    disabled = ctx.auth.settings.advanced.disable_origin_check
+    return checked_redirect(url, None if disabled else ctx.auth.trusted_origins(ctx.request))
 
 
 async def start_session(ctx: EndpointContext, user: Row, *, remember: bool) -> Row:

@@ -110,15 +110,15 @@ class DeleteUserCallbackQuery(WireBody):
 async def delete_user_callback(ctx: EndpointContext) -> Any:
     """Follow the link in the deletion mail (signed in as that user): deletes, then 302 to ``callbackURL``."""
     query: DeleteUserCallbackQuery = ctx.query
-    check_callback_query(ctx, query.callback_url)
+    callback = check_callback_query(ctx, query.callback_url)
     if not ctx.auth.settings.user.delete_user.enabled:
         raise AuthError(404, ErrorCode.NOT_FOUND)
     found = await ctx.get_session()
     if found is None:
         raise AuthError(404, ErrorCode.FAILED_TO_GET_USER_INFO)
     await _delete_with_token(ctx, found[1], query.token)
-    if query.callback_url:
-        return redirect(query.callback_url)
+    if callback:
+        return redirect(callback)
     return {"success": True, "message": "User deleted"}
 
 

@@ -15,7 +15,8 @@ from ...hooks import run_hook
 from ...models import User
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
-from ..redirects import append_query_params, redirect
+from ..redirects import redirect
+from ..urls import append_query_params
 from ..validation import ZodEmail, is_valid_email
 from ._mail import email_token, send_verification_mail, verification_mail_enabled, verify_email_url
 from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query, start_session
@@ -114,8 +115,7 @@ async def verify_email(ctx: EndpointContext) -> Any:
     answers JSON (401 on failure).
     """
     query: VerifyEmailQuery = ctx.query
-    check_callback_query(ctx, query.callback_url)
-    callback = query.callback_url
+    callback = check_callback_query(ctx, query.callback_url)
 
     def fail(code: ErrorCode) -> AuthError | AuthResponse:
         if callback:
@@ -136,7 +136,7 @@ async def verify_email(ctx: EndpointContext) -> Any:
         return _raise(fail(ErrorCode.INVALID_TOKEN))
 
     if claims.get("updateTo"):
-        return await _change_email(ctx, claims, fail, done)
+        return await _change_email(ctx, claims, fail, done, callback)
 
     user = await ctx.store.find_user_by_email(email)
     if user is None:
@@ -158,8 +158,10 @@ async def verify_email(ctx: EndpointContext) -> Any:
     return done({"status": True, "user": None})
 
 
-async def _change_email(ctx: EndpointContext, claims: dict[str, Any], fail: Any, done: Any) -> Any:
-    """The change-email branches of verify-email (protocol §7.2)."""
+async def _change_email(
+    ctx: EndpointContext, claims: dict[str, Any], fail: Any, done: Any, callback: str | None
+) -> Any:
+    """The change-email branches of verify-email (protocol §7.2); ``callback`` is the checked callbackURL."""
     user_id = claims.get("userId")
     if not user_id:
         return _raise(fail(ErrorCode.INVALID_TOKEN))
@@ -183,7 +185,7 @@ async def _change_email(ctx: EndpointContext, claims: dict[str, Any], fail: Any,
             ctx.auth.mailer.send(
                 "change-email-verification",
                 to=new_email,
-                url=verify_email_url(ctx, token, ctx.query.callback_url),
+                url=verify_email_url(ctx, token, callback),
                 token=token,
                 name=user.get("name") or "",
                 new_email=new_email,
@@ -203,7 +205,7 @@ async def _change_email(ctx: EndpointContext, claims: dict[str, Any], fail: Any,
     updated = await _set_email(ctx, user, new_email, False)
     if updated is None:
         return _raise(fail(ErrorCode.INVALID_TOKEN))
-    send_verification_mail(ctx, updated, ctx.query.callback_url)
+    send_verification_mail(ctx, updated, callback)
     return done({"status": True, "user": ctx.auth.public_user(updated)})
 
 

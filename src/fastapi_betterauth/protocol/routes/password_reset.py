@@ -13,7 +13,8 @@ from ...errors import AuthError, ErrorCode
 from ...hooks import run_hook
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc, endpoint
-from ..redirects import redirect, set_query_params
+from ..redirects import redirect
+from ..urls import set_query_params
 from ..validation import ZodEmail
 from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query, check_new_password
 
@@ -104,16 +105,16 @@ async def request_password_reset_callback(ctx: EndpointContext) -> Any:
     The token is not spent here; ``POST /reset-password`` spends it.
     """
     query: ResetPasswordCallbackQuery = ctx.query
-    check_callback_query(ctx, query.callback_url)
+    callback = check_callback_query(ctx, query.callback_url)
     base = ctx.auth.base_url(ctx.request)
     token = ctx.request.params.get("token", "")
-    if not token or not query.callback_url:
+    if not token or not callback:
         return redirect(set_query_params(f"{base}/error", base, {"error": "INVALID_TOKEN"}))
     # A NUL can never be in a real token, and PostgreSQL refuses it in text: unknown, not a 500.
     row = None if "\x00" in token else await ctx.store.find_verification(RESET_PREFIX + token)
     if row is None or is_expired(row):
-        return redirect(set_query_params(query.callback_url, base, {"error": "INVALID_TOKEN"}))
-    return redirect(set_query_params(query.callback_url, base, {"token": token}))
+        return redirect(set_query_params(callback, base, {"error": "INVALID_TOKEN"}))
+    return redirect(set_query_params(callback, base, {"token": token}))
 
 
 class ResetPasswordQuery(WireBody):

@@ -6,8 +6,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
-from ..._dates import now
-from ...crypto.random import generate_id
 from ...db.adapter import UniqueViolationError
 from ...errors import AuthError, ErrorCode
 from ...models import User
@@ -77,20 +75,19 @@ async def sign_up_email(ctx: EndpointContext) -> Any:
     extra = user_input(ctx, body.model_extra or {}, action="create")
     signs_in = policy.auto_sign_in and not policy.require_email_verification
 
+    data = {"name": body.name, "email": email, "image": _image(body), **extra}
     existing = await ctx.store.find_user_by_email(email)
     if existing is not None:
-        return await _existing_user(ctx, body, signs_in)
+        return await _existing_user(ctx, body.password, data, signs_in)
 
     password_hash = await ctx.auth.hashing.hash(body.password)
     try:
         async with ctx.auth.adapter.transaction() as tx:
-            user = await ctx.store.create_user(
-                {"name": body.name, "email": email, "image": _image(body), **extra}, adapter=tx
-            )
+            user = await ctx.store.create_user(data, adapter=tx)
             await ctx.store.create_credential_account(user["id"], password_hash, adapter=tx)
     except UniqueViolationError:
         # Lost a race with a concurrent sign-up for the same email.
-        return await _existing_user(ctx, body, signs_in)
+        return await _existing_user(ctx, body.password, data, signs_in)
 
     ctx.audit("sign_up", subject_id=user["id"])
     verification = ctx.auth.settings.email_verification
@@ -109,20 +106,12 @@ def _image(body: SignUpEmailBody) -> str | None:
     return body.image if "image" in body.model_fields_set else None
 
 
-async def _existing_user(ctx: EndpointContext, body: SignUpEmailBody, signs_in: bool) -> Any:
+async def _existing_user(ctx: EndpointContext, password: str, data: dict[str, Any], signs_in: bool) -> Any:
     if signs_in:
         raise AuthError(422, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL)
-    # Without auto sign-in the answer must not reveal that the email is taken: hash anyway and
-    # return a synthetic user shaped like a new one.
-    await ctx.auth.hashing.hash(body.password)
-    t = now()
-    fake = {
-        "name": body.name,
-        "email": body.email.lower(),
-        "emailVerified": False,
-        "image": _image(body),
-        "createdAt": t,
-        "updatedAt": t,
-        "id": generate_id(),
-    }
-    return {"token": None, "user": fake}
+    # Without auto sign-in the answer must not reveal that the email is taken: hash anyway and answer
+    # with the user a new sign-up would have been, field for field (plugin and additional columns too).
+    await ctx.auth.hashing.hash(password)
+    row = ctx.store.new_user_row(data)
+    fake = {spec.name: row.get(spec.name) for spec in ctx.auth.schema.tables["user"].fields}
+    return {"token": None, "user": ctx.auth.public_user(fake)}
