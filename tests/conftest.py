@@ -7,7 +7,8 @@ Every HTTP test runs against each storage backend: memory, SQLite (a real file) 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,19 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(autouse=True)
-def _dev_secret_file(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Development without a secret keeps one in a file: never in the checkout during tests."""
-    monkeypatch.setenv("BETTER_AUTH_DEV_SECRET_FILE", str(tmp_path_factory.getbasetemp() / "dev-secret" / "secret"))
+@pytest.fixture(autouse=True, scope="session")
+def _dev_secret_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Development without a secret keeps one in a file: never in the checkout during tests.
+
+    Set in the process environment for the whole session, so servers the tests start inherit it too.
+    """
+    previous = os.environ.get("BETTER_AUTH_DEV_SECRET_FILE")
+    os.environ["BETTER_AUTH_DEV_SECRET_FILE"] = str(tmp_path_factory.getbasetemp() / "dev-secret" / "secret")
+    yield
+    if previous is None:
+        os.environ.pop("BETTER_AUTH_DEV_SECRET_FILE", None)
+    else:
+        os.environ["BETTER_AUTH_DEV_SECRET_FILE"] = previous
 
 
 def make_settings(**overrides: Any) -> AuthSettings:

@@ -68,7 +68,12 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUB and not k.startswith("BETTER_AUTH_")}
+    """The environment for a server: no inherited Better Auth settings, except where to keep a dev secret."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _SCRUB and (not k.startswith("BETTER_AUTH_") or k == "BETTER_AUTH_DEV_SECRET_FILE")
+    }
     env.update(extra)
     return env
 

@@ -204,3 +204,20 @@ async def test_update_session_without_fields(client: httpx.AsyncClient) -> None:
         assert response.content == b'{"message":"No fields to update"}'
     anonymous = await client.post(f"{API}/update-session", json={})
     assert anonymous.status_code == 401
+
+
+async def test_list_sessions_answers_a_bounded_list_of_the_newest(
+    client: httpx.AsyncClient, auth: BetterAuth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding 8: one account signing in endlessly cannot make the list unbounded."""
+    monkeypatch.setattr("fastapi_betterauth.db.store.MAX_LISTED_SESSIONS", 3)
+    first, cookie = await new_user(client)
+    await update_session_row(auth, first["token"], createdAt=now() - timedelta(minutes=20))
+    tokens = []
+    for n in range(4):
+        signed_in, cookie = await sign_in(client)
+        tokens.append(signed_in["token"])
+        # Distinct creation times (sign-ins within one millisecond would tie).
+        await update_session_row(auth, signed_in["token"], createdAt=now() - timedelta(minutes=10 - n))
+    listed = (await client.get(f"{API}/list-sessions", headers=with_cookie(cookie))).json()
+    assert [s["token"] for s in listed] == tokens[-3:]  # the newest three, oldest first

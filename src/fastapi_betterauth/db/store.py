@@ -16,6 +16,8 @@ from ..crypto.random import generate_id, generate_token
 from .adapter import Adapter, Row, SortBy, Where
 
 CREDENTIAL_PROVIDER = "credential"
+MAX_LISTED_SESSIONS = 1000
+"""The most sessions a list answers (``list-sessions``, ``/admin/list-user-sessions``)."""
 
 
 class AuthStore:
@@ -152,11 +154,18 @@ class AuthStore:
         return session, user
 
     async def list_sessions(self, user_id: str, *, active_only: bool = True) -> list[Row]:
-        """A user's sessions (only unexpired ones unless ``active_only=False``), oldest first."""
+        """A user's sessions (only unexpired ones unless ``active_only=False``), oldest first.
+
+        At most the newest ``MAX_LISTED_SESSIONS``: one account signing in endlessly cannot make a list
+        answer (or its query) unbounded.
+        """
         where = [Where("userId", user_id)]
         if active_only:
             where.append(Where("expiresAt", now(), "gt"))
-        return await self.adapter.find_many("session", where, sort_by=SortBy("createdAt"))
+        newest = await self.adapter.find_many(
+            "session", where, limit=MAX_LISTED_SESSIONS, sort_by=SortBy("createdAt", "desc")
+        )
+        return newest[::-1]
 
     async def update_session(self, token: str, values: Row) -> Row | None:
         """Update a session by token (``updatedAt`` is part of ``values`` where Better Auth sets it)."""
