@@ -20,6 +20,7 @@ from ._dates import now
 from .crypto.random import generate_id
 from .db.adapter import Adapter
 from .db.schema import FieldSpec, TableSpec
+from .db.store import AUTH_EVENT_MODEL
 
 logger = logging.getLogger("fastapi_betterauth.audit")
 
@@ -40,7 +41,7 @@ EventType = Literal[
     "impersonation_stopped",
     "user_deleted",
 ]
-EVENT_TABLE = "auth_event"
+EVENT_TABLE = AUTH_EVENT_MODEL
 AUDIT_TABLE = TableSpec(
     EVENT_TABLE,
     (

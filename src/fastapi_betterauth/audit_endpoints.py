@@ -7,8 +7,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ._dates import parse_iso
-from .audit import EVENT_TABLE
-from .db.adapter import SortBy, Where
 from .errors import AuthError, ErrorCode
 from .protocol.context import EndpointContext
 from .protocol.endpoint import ErrorDoc, endpoint
@@ -80,21 +78,18 @@ async def list_auth_events(ctx: EndpointContext) -> Any:
         default_role=access.default_role,
     ):
         raise AuthError(403, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS)
-    where = [
-        Where(field, value)
-        for field, value in (("type", query.type), ("subjectId", query.subject_id), ("actorId", query.actor_id))
-        if value
-    ]
     try:
-        if query.since:
-            where.append(Where("createdAt", parse_iso(query.since), "gte"))
-        if query.until:
-            where.append(Where("createdAt", parse_iso(query.until), "lt"))
+        since = parse_iso(query.since) if query.since else None
+        until = parse_iso(query.until) if query.until else None
     except ValueError:
         raise AuthError(400, ErrorCode.VALIDATION_ERROR, "[query] since/until must be ISO-8601 dates") from None
-    adapter = ctx.auth.adapter
-    rows = await adapter.find_many(
-        EVENT_TABLE, where, limit=query.limit, offset=query.offset, sort_by=SortBy("createdAt", "desc")
+    rows, total = await ctx.store.list_auth_events(
+        type=query.type,
+        subject_id=query.subject_id,
+        actor_id=query.actor_id,
+        since=since,
+        until=until,
+        limit=query.limit,
+        offset=query.offset,
     )
-    total = await adapter.count(EVENT_TABLE, where)
     return {"events": rows, "total": total}

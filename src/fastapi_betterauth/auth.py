@@ -101,9 +101,7 @@ class BetterAuth:
         self.audit = audit or AuditTrail()
         extra_tables = (AUDIT_TABLE,) if self.audit.store else ()
         schema = merge_schema(CORE_SCHEMA, *(p.schema for p in self.plugins), extra_tables)
-        use_schema = getattr(adapter, "use_schema", None)
-        if use_schema is not None:
-            use_schema(schema)
+        adapter.use_schema(schema)
         self.adapter: Adapter = adapter
         self.endpoints: tuple[Endpoint, ...] = BASE_ENDPOINTS + tuple(e for p in self.plugins for e in p.endpoints)
         if self.audit.store:

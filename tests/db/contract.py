@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from fastapi_betterauth.db.adapter import Adapter, Row, SortBy, UniqueViolationError, Where
+from fastapi_betterauth.db.schema import CORE_SCHEMA, FieldSpec, TableSpec, merge_schema
 from fastapi_betterauth.errors import ConfigurationError
 
 NOW = datetime(2026, 11, 22, 9, 1, 23, 910000, tzinfo=UTC)
@@ -630,6 +631,34 @@ class AdapterContract:
         remaining = ids(await adapter.find_many("verification"))
         assert sorted(taken + remaining) == [f"v{i}" for i in range(5)]
         assert "v4" in taken  # the newest row went first
+
+    # -- the session lookup and the schema -------------------------------------------------
+
+    @pytest.mark.anyio
+    async def test_find_session_and_user_is_one_lookup_of_both_rows(self, adapter: Adapter) -> None:
+        await adapter.create("user", user("u1", name="Alice"))
+        await adapter.create("user", user("u2"))
+        await adapter.create("session", session("s1", "u1"))
+        found = await adapter.find_session_and_user("tok-s1")
+        assert found == (session("s1", "u1"), user("u1", name="Alice"))
+        assert await adapter.find_session_and_user("tok-unknown") is None
+        async with adapter.transaction() as tx:
+            await tx.create("session", session("s2", "u2"))
+            inside = await tx.find_session_and_user("tok-s2")
+            assert inside is not None and inside[1] == user("u2")
+        assert (await adapter.find_session_and_user("tok-s2")) == (session("s2", "u2"), user("u2"))
+
+    @pytest.mark.anyio
+    async def test_use_schema_adds_tables_and_existing_columns_reads_them(self, adapter: Adapter) -> None:
+        assert {"id", "email", "emailVerified", "createdAt"} <= await adapter.existing_columns("user")
+        note = TableSpec("note", (FieldSpec("id", "string"), FieldSpec("text", "string", required=False)))
+        adapter.use_schema(merge_schema(CORE_SCHEMA, [note]))
+        await adapter.create_schema()
+        await adapter.create("note", {"id": "n1", "text": "hello"})
+        assert await adapter.find_one("note", [Where("id", "n1")]) == {"id": "n1", "text": "hello"}
+        assert await adapter.existing_columns("note") == {"id", "text"}
+        async with adapter.transaction() as tx:
+            assert await tx.existing_columns("note") == {"id", "text"}
 
     # -- transactions ----------------------------------------------------------------------
 

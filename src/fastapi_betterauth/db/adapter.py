@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from .schema import Schema
 
 Row = dict[str, Any]
 Operator = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "starts_with", "ends_with"]
@@ -42,7 +45,22 @@ class SortBy:
 
 
 class Adapter(Protocol):
-    """Generic storage primitives. Every implementation must pass ``tests/db/contract.py``."""
+    """Generic storage primitives. Every implementation must pass ``tests/db/contract.py``.
+
+    The same contract holds inside a transaction (``transaction()`` yields an ``Adapter``).
+    """
+
+    def use_schema(self, schema: Schema) -> None:
+        """Adopt the merged schema (core tables plus the plugins' tables and columns)."""
+        ...
+
+    async def existing_columns(self, model: str) -> frozenset[str]:
+        """The columns the stored table really has: a server sharing the database may have added some."""
+        ...
+
+    async def find_session_and_user(self, token: str) -> tuple[Row, Row] | None:
+        """The session with ``token`` and its user, or ``None``: the get-session hot path, one lookup."""
+        ...
 
     async def create(self, model: str, data: Row) -> Row:
         """Insert ``data`` (which includes ``id``) and return the stored row."""

@@ -44,6 +44,14 @@ class MemoryAdapter:
         for name in schema:
             self._tables.setdefault(name, {})
 
+    async def existing_columns(self, model: str) -> frozenset[str]:
+        """The schema's columns: memory has no other server writing to it."""
+        return frozenset(spec.name for spec in self._spec(model).fields)
+
+    async def find_session_and_user(self, token: str) -> tuple[Row, Row] | None:
+        """The session with ``token`` and its user."""
+        return self._session_and_user(token)
+
     # -- synchronous core, shared by the adapter and its transactions ---------------------------
 
     def _spec(self, model: str) -> TableSpec:
@@ -75,6 +83,13 @@ class MemoryAdapter:
                 if value in seen:
                     raise UniqueViolationError(f"{model}.{spec.name}")
                 seen.add(value)
+
+    def _session_and_user(self, token: str) -> tuple[Row, Row] | None:
+        sessions = self._find_many("session", [Where("token", token)], 1, 0, None)
+        if not sessions:
+            return None
+        users = self._find_many("user", [Where("id", sessions[0]["userId"])], 1, 0, None)
+        return (sessions[0], users[0]) if users else None
 
     def _select(self, model: str, where: Sequence[Where]) -> list[Row]:
         self._check_fields(model, [w.field for w in where])
@@ -207,6 +222,15 @@ class _MemoryTransaction:
 
     def __init__(self, owner: MemoryAdapter) -> None:
         self._a = owner
+
+    def use_schema(self, schema: Schema) -> None:
+        self._a.use_schema(schema)
+
+    async def existing_columns(self, model: str) -> frozenset[str]:
+        return await self._a.existing_columns(model)
+
+    async def find_session_and_user(self, token: str) -> tuple[Row, Row] | None:
+        return self._a._session_and_user(token)
 
     async def create(self, model: str, data: Row) -> Row:
         return self._a._create(model, data)

@@ -192,10 +192,8 @@ class SQLAlchemyAdapter:
 
     async def existing_columns(self, model: str) -> frozenset[str]:
         """The columns the database's table really has, e.g. those another server's plugins added."""
-        name = self._t(model).name
         async with self._reading() as conn:
-            columns = await conn.run_sync(lambda sync: sa.inspect(sync).get_columns(name))
-        return frozenset(str(c["name"]) for c in columns)
+            return await _existing_columns(self, conn, model)
 
     def _t(self, model: str) -> sa.Table:
         try:
@@ -511,12 +509,35 @@ async def _consume_one(
     return None if row is None else _row(row)
 
 
+async def _existing_columns(a: SQLAlchemyAdapter, conn: AsyncConnection, model: str) -> frozenset[str]:
+    name = a._t(model).name
+    columns = await conn.run_sync(lambda sync: sa.inspect(sync).get_columns(name))
+    return frozenset(str(c["name"]) for c in columns)
+
+
 class _ConnectionAdapter:
     """The adapter contract over one connection inside a transaction."""
 
     def __init__(self, owner: SQLAlchemyAdapter, conn: AsyncConnection) -> None:
         self._a = owner
         self._conn = conn
+
+    def use_schema(self, schema: Schema) -> None:
+        self._a.use_schema(schema)
+
+    async def existing_columns(self, model: str) -> frozenset[str]:
+        return await _existing_columns(self._a, self._conn, model)
+
+    async def find_session_and_user(self, token: str) -> tuple[Row, Row] | None:
+        plan = self._a._session_join()
+        row = (await self._conn.execute(plan.statement, {"token": token})).first()
+        if row is None:
+            return None
+        split = len(plan.session_keys)
+        values = tuple(row)
+        return dict(zip(plan.session_keys, values[:split], strict=True)), dict(
+            zip(plan.user_keys, values[split:], strict=True)
+        )
 
     async def create(self, model: str, data: Row) -> Row:
         return await _create(self._a, self._conn, model, data)

@@ -13,9 +13,11 @@ from typing import Any
 
 from .._dates import now
 from ..crypto.random import generate_id, generate_token
-from .adapter import Adapter, Row, SortBy, Where
+from .adapter import Adapter, Operator, Row, SortBy, Where
 
 CREDENTIAL_PROVIDER = "credential"
+AUTH_EVENT_MODEL = "auth_event"
+"""The optional audit table (``AuditTrail(store=True)``)."""
 MAX_LISTED_SESSIONS = 1000
 """The most sessions a list answers (``list-sessions``, ``/admin/list-user-sessions``)."""
 
@@ -52,6 +54,23 @@ class AuthStore:
     async def create_user(self, data: Row, *, adapter: Adapter | None = None) -> Row:
         """Insert a user; ``email`` is lower-cased as Better Auth does."""
         return await (adapter or self.adapter).create("user", self.new_user_row(data))
+
+    async def list_users(
+        self,
+        *,
+        conditions: Sequence[tuple[str, Operator, Any]] = (),
+        sort_by: SortBy | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[Row], int]:
+        """A page of users matching every ``(field, operator, value)`` condition, and how many match in all.
+
+        Raises:
+            ConfigurationError: a condition or the sort names a field the user table does not have.
+        """
+        where = [Where(field, value, operator) for field, operator, value in conditions]
+        rows = await self.adapter.find_many("user", where, limit=limit, offset=offset, sort_by=sort_by)
+        return rows, await self.adapter.count("user", where)
 
     async def find_user_by_email(self, email: str) -> Row | None:
         """The user with this email (case-insensitive, as emails are stored lower-cased)."""
@@ -141,17 +160,7 @@ class AuthStore:
 
     async def find_session(self, token: str) -> tuple[Row, Row] | None:
         """The session with this token and its user, or ``None`` (expiry is checked by the caller)."""
-        joined = getattr(self.adapter, "find_session_and_user", None)
-        if joined is not None:  # one indexed join instead of two queries
-            found: tuple[Row, Row] | None = await joined(token)
-            return found
-        session = await self.adapter.find_one("session", [Where("token", token)])
-        if session is None:
-            return None
-        user = await self.adapter.find_one("user", [Where("id", session["userId"])])
-        if user is None:
-            return None
-        return session, user
+        return await self.adapter.find_session_and_user(token)
 
     async def list_sessions(self, user_id: str, *, active_only: bool = True) -> list[Row]:
         """A user's sessions (only unexpired ones unless ``active_only=False``), oldest first.
@@ -179,12 +188,42 @@ class AuthStore:
         """Delete a session only if it belongs to ``user_id``."""
         return await self.adapter.delete("session", [Where("token", token), Where("userId", user_id)])
 
-    async def delete_sessions(self, user_id: str, *, except_tokens: Sequence[str] = ()) -> int:
+    async def delete_sessions(
+        self, user_id: str, *, except_tokens: Sequence[str] = (), adapter: Adapter | None = None
+    ) -> int:
         """Delete all of a user's sessions, optionally keeping some."""
         where = [Where("userId", user_id)]
         if except_tokens:
             where.append(Where("token", list(except_tokens), "not_in"))
-        return await self.adapter.delete("session", where)
+        return await (adapter or self.adapter).delete("session", where)
+
+    # -- audit events ----------------------------------------------------------------------------
+
+    async def list_auth_events(
+        self,
+        *,
+        type: str | None = None,
+        subject_id: str | None = None,
+        actor_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[Row], int]:
+        """A page of stored auth events, newest first, and how many match in all."""
+        where = [
+            Where(field, value)
+            for field, value in (("type", type), ("subjectId", subject_id), ("actorId", actor_id))
+            if value
+        ]
+        if since is not None:
+            where.append(Where("createdAt", since, "gte"))
+        if until is not None:
+            where.append(Where("createdAt", until, "lt"))
+        rows = await self.adapter.find_many(
+            AUTH_EVENT_MODEL, where, limit=limit, offset=offset, sort_by=SortBy("createdAt", "desc")
+        )
+        return rows, await self.adapter.count(AUTH_EVENT_MODEL, where)
 
     # -- verification --------------------------------------------------------------------------
 
@@ -237,7 +276,7 @@ class AuthStore:
             if await self.consume_verification(identifier, adapter=tx) is None:
                 return False
             if revoke_sessions:
-                await tx.delete("session", [Where("userId", user_id)])
+                await self.delete_sessions(user_id, adapter=tx)
             where = [Where("userId", user_id), Where("providerId", CREDENTIAL_PROVIDER), Where("accountId", user_id)]
             account = await tx.find_one("account", where)
             if account is None:

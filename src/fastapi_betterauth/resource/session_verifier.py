@@ -111,15 +111,13 @@ class SessionVerifier:
         if self._columns_checked:
             return
         async with self._columns_lock:
-            existing = getattr(self.adapter, "existing_columns", None)
-            if not self._columns_checked and existing is not None:
-                user_columns, session_columns = await existing("user"), await existing("session")
-                present = {"user": user_columns, "session": session_columns}
+            if not self._columns_checked:
+                present = {name: await self.adapter.existing_columns(name) for name in ("user", "session")}
                 extra = tuple(
                     replace(table, fields=tuple(f for f in table.fields if f.name in present[table.name]))
                     for table in ADMIN_SCHEMA
                 )
-                self.adapter.use_schema(merge_schema(CORE_SCHEMA, extra))  # type: ignore[attr-defined]
+                self.adapter.use_schema(merge_schema(CORE_SCHEMA, extra))
             self._columns_checked = True
 
     async def lookup(self, headers: Mapping[str, str], *, url: str | None = None) -> tuple[Row, Row, str] | None:

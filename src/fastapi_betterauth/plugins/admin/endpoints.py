@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, StrictStr
 
 from ..._dates import now
-from ...db.adapter import Row, SortBy, UniqueViolationError, Where
+from ...db.adapter import Operator, Row, SortBy, UniqueViolationError
 from ...errors import AuthError, ErrorCode
 from ...models import Session, User
 from ...protocol.context import EndpointContext
@@ -192,17 +192,20 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         limit, offset = _positive(query.limit), _positive(query.offset)
         if limit is not None:
             limit = min(limit, options.max_page_size)
+        conditions: list[tuple[str, Operator, Any]] = []
+        if query.search_value:
+            conditions.append((query.search_field, query.search_operator, query.search_value))
+        if query.filter_value is not None:
+            conditions.append((query.filter_field, query.filter_operator, _filter_value(query.filter_value)))
+        sort = SortBy(query.sort_by, "desc" if query.sort_direction == "desc" else "asc") if query.sort_by else None
         try:
-            where = []
-            if query.search_value:
-                where.append(Where(query.search_field, query.search_value, query.search_operator))
-            if query.filter_value is not None:
-                where.append(Where(query.filter_field, _filter_value(query.filter_value), query.filter_operator))
-            sort = SortBy(query.sort_by, "desc" if query.sort_direction == "desc" else "asc") if query.sort_by else None
             # Better Auth lists every user when no limit is given; never more than one page here.
-            page = limit if limit is not None else options.max_page_size
-            rows = await ctx.auth.adapter.find_many("user", where, limit=page, offset=offset or 0, sort_by=sort)
-            total = await ctx.auth.adapter.count("user", where)
+            rows, total = await ctx.store.list_users(
+                conditions=conditions,
+                sort_by=sort,
+                limit=limit if limit is not None else options.max_page_size,
+                offset=offset or 0,
+            )
         except Exception:  # Better Auth answers an empty page for a bad field or operator
             return {"users": [], "total": 0}
         out: dict[str, Any] = {"users": [ctx.auth.public_user(r) for r in rows], "total": total}

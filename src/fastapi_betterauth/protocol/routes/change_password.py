@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field, StrictBool
 
-from ...db.adapter import Where
 from ...errors import AuthError, ErrorCode
 from ...models import User
 from ..context import EndpointContext
@@ -79,7 +78,7 @@ async def change_password(ctx: EndpointContext) -> Any:
     new_session = None
     async with ctx.auth.adapter.transaction() as tx:
         if revoke:
-            await tx.delete("session", [Where("userId", user["id"])])
+            await ctx.store.delete_sessions(user["id"], adapter=tx)
         await ctx.store.update_password(account["id"], new_hash, adapter=tx)
         if revoke:
             new_session = await ctx.store.create_session(
