@@ -17,16 +17,17 @@ from .audit import AUDIT_TABLE, AuditTrail
 from .crypto.passwords import PasswordHasher
 from .db.adapter import Adapter, Row
 from .db.schema import CORE_SCHEMA, SchemaView, merge_schema
-from .db.store import AuthStore, is_banned
+from .db.store import AuthStore, is_banned, is_expired
 from .deployment import require_public_url, resolve_secret
 from .email import EmailSender, EmailTemplates, Mailer
 from .errors import AuthError, ConfigurationError, ErrorCode
 from .hooks import AuthHooks
 from .models import Identity, Session, User
 from .password_policy import PasswordPolicy
-from .protocol.context import AuthContext, EndpointContext
+from .protocol.context import AuthContext
 from .protocol.cookies import CookieConfig
-from .protocol.endpoint import AuthRequest, Endpoint
+from .protocol.credentials import CredentialReader, bearer_jwt
+from .protocol.endpoint import Endpoint
 from .protocol.hashing import PasswordHashing
 from .protocol.plugin import Plugin
 from .protocol.rate_limit import MemoryRateLimiter
@@ -142,6 +143,7 @@ class BetterAuth:
             audit=self.audit,
             origin=origin,
             trusted=trusted,
+            credentials=CredentialReader(secret, self.settings.verification_secrets(secret)),
         )
         self.audit.adapter = adapter
         for plugin in self.plugins:
@@ -221,20 +223,23 @@ class BetterAuth:
     ) -> tuple[Row, Row] | None:
         """The (session, user) rows a request with these headers is signed in as, or ``None``.
 
-        Goes through the plugins' request hooks, so a bearer token works wherever a cookie does.
+        Reads the credentials as the auth routes do: the session cookie, or with the bearer plugin
+        ``Authorization: Bearer <session token>``. An expired session is deleted and gives ``None``.
         """
-        base = self.settings.base_url or "http://localhost"
-        request = AuthRequest(
-            method="GET",
-            path="/get-session",
-            url=base + self.settings.base_path + "/get-session",
-            headers={k.lower(): v for k, v in headers.items()},
-            query=dict(query or {}),
-        )
-        for plugin in self.plugins:
-            if plugin.on_request is not None:
-                request = plugin.on_request(self.context, request)
-        return await EndpointContext(auth=self.context, request=request).get_session()
+        found = await self._session({k.lower(): v for k, v in headers.items()})
+        return None if found is None else (found[0], found[1])
+
+    async def _session(self, headers: Mapping[str, str]) -> tuple[Row, Row, str] | None:
+        credential = self.context.credentials.session(headers, cookie_name=self.context.cookies.session_token)
+        if credential is None:
+            return None
+        found = await self.store.find_session(credential.token)
+        if found is None:
+            return None
+        if is_expired(found[0]):
+            await self.store.delete_session(credential.token)
+            return None
+        return found[0], found[1], credential.via
 
     async def identify(
         self, headers: Mapping[str, str], query: Mapping[str, Any] | None = None, *, url: str | None = None
@@ -246,21 +251,18 @@ class BetterAuth:
 
         Raises:
             JWTError: a bearer JWT was presented and does not verify.
+            AuthError: 403 ``BANNED_USER`` for a user whose ban is in force.
         """
         lowered = {k.lower(): v for k, v in headers.items()}
-        found = await self.session_from_headers(lowered, query=query)
+        found = await self._session(lowered)
         if found is not None:
-            session, user = found
+            session, user, via = found
             self._refuse_banned(user)
-            cookie_names = (self.context.cookies.session_token,)
-            via = "cookie" if any(f"{n}=" in lowered.get("cookie", "") for n in cookie_names) else "bearer"
             return Identity(
                 user=User.model_validate(self.context.public_user(user)),
                 session=Session.model_validate(self.context.public_session(session)),
                 via=via,
             )
-        from .resource.server import bearer_jwt
-
         token = bearer_jwt(lowered)
         if token is None or ("jwt" not in self.context.extensions and not self.jwt_verifiers):
             return None

@@ -16,6 +16,7 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 from ..crypto.jwt import ExpiredJWTError, JWTError
 from ..errors import AuthError, ConfigurationError, ErrorCode
 from ..models import Identity, SessionAndUser, User
+from ..protocol.credentials import bearer_jwt
 from .responses import query_dict, request_headers
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def require_jwt(verifier: JWTVerifier | None = None) -> Any:
 
         async def with_verifier(request: Request) -> dict[str, Any]:
             # The hot path of a JWT-protected route: one header read, one verification.
-            token = _bearer_jwt(request.headers.get("authorization"))
+            token = bearer_jwt(request.headers)
             if token is None:
                 raise _unauthorized()
             try:
@@ -150,7 +151,7 @@ def require_jwt(verifier: JWTVerifier | None = None) -> Any:
         return Depends(with_verifier)
 
     async def with_app_verifier(request: Request, auth: Any = Depends(get_auth)) -> dict[str, Any]:
-        token = _bearer_jwt(request.headers.get("authorization"))
+        token = bearer_jwt(request.headers)
         if token is None:
             raise _unauthorized()
         try:
@@ -160,13 +161,6 @@ def require_jwt(verifier: JWTVerifier | None = None) -> Any:
         return claims
 
     return Depends(with_app_verifier)
-
-
-def _bearer_jwt(header: str | None) -> str | None:
-    if not header or header[:7].lower() != "bearer ":
-        return None
-    token = header[7:].strip()
-    return token if token.count(".") == 2 else None
 
 
 def _access(auth: Any) -> Any:

@@ -8,15 +8,13 @@ session cookie also carries ``set-auth-token`` (protocol §9.2).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import unquote
 
-from ..crypto.signing import sign_value, unsign_value
-from ..errors import CryptoError
 from ..protocol.context import AuthContext
+from ..protocol.credentials import bearer_session
 from ..protocol.endpoint import AuthRequest, AuthResponse
 from ..protocol.plugin import Plugin
-
-BEARER_SCHEME = "bearer "
 
 
 def bearer(*, require_signature: bool = False) -> Plugin:
@@ -27,9 +25,11 @@ def bearer(*, require_signature: bool = False) -> Plugin:
     """
 
     def on_request(auth: AuthContext, request: AuthRequest) -> AuthRequest:
-        signed = bearer_session_token(auth, request, require_signature=require_signature)
-        if signed is not None:
-            request.injected_cookies[auth.cookies.session_token] = signed
+        found = bearer_session(
+            request.headers, secret=auth.secret, secrets=auth.secrets, require_signature=require_signature
+        )
+        if found is not None:
+            request.injected_cookies[auth.cookies.session_token] = found.signed
         return request
 
     def on_response(auth: AuthContext, request: AuthRequest, response: AuthResponse) -> None:
@@ -40,28 +40,10 @@ def bearer(*, require_signature: bool = False) -> Plugin:
                     expose_header(response, "set-auth-token")
                 return
 
-    return Plugin(id="bearer", on_request=on_request, on_response=on_response)
+    def init(auth: AuthContext) -> None:
+        auth.credentials = replace(auth.credentials, accept_bearer=True, require_signature=require_signature)
 
-
-def bearer_session_token(auth: AuthContext, request: AuthRequest, *, require_signature: bool = False) -> str | None:
-    """The verified signed session value from ``Authorization``, or ``None``."""
-    header = request.header("authorization")
-    if not header or header[:7].lower() != BEARER_SCHEME:
-        return None
-    token = header[7:].strip()
-    if not token:
-        return None
-    if "." in token:
-        signed = unquote(token) if "%" in token else token
-    elif require_signature:
-        return None
-    else:
-        signed = sign_value(token, auth.secret)
-    try:
-        unsign_value(signed, auth.secrets)
-    except (CryptoError, ValueError, UnicodeError):
-        return None
-    return signed
+    return Plugin(id="bearer", on_request=on_request, on_response=on_response, init=init)
 
 
 def expose_header(response: AuthResponse, name: str) -> None:

@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 from .._dates import now
 from ..audit import AuditTrail, AuthEvent
-from ..crypto.signing import unsign_cookie_value
 from ..db.adapter import Adapter, Row
 from ..db.schema import SchemaView
 from ..db.store import AuthStore, is_expired
 from ..email.mailer import Mailer
-from ..errors import AuthError, CryptoError, ErrorCode
+from ..errors import AuthError, ErrorCode
 from ..hooks import AuthHooks
 from ..password_policy import PasswordPolicy
 from ..settings import AuthSettings
 from .cookie_cache import decode_session_data, encode_session_data
 from .cookies import CookieConfig, parse_cookie_header
+from .credentials import CredentialReader, unsign_cookie
 from .endpoint import AuthRequest, SetCookie
 from .hashing import PasswordHashing
 from .rate_limit import MemoryRateLimiter
@@ -57,6 +57,8 @@ class AuthContext:
     """The origin of ``base_url``; ``None`` in development without one."""
     trusted: TrustedOrigins = field(default_factory=TrustedOrigins)
     """The configured trusted origins, compiled (``base_url``'s origin included)."""
+    credentials: CredentialReader = field(default_factory=lambda: CredentialReader("", ()))
+    """How this server reads session credentials (the bearer plugin turns bearer tokens on)."""
 
     def base_origin(self, request: AuthRequest) -> str:
         """Origin of ``base_url``; without one (development only), the request's own origin.
@@ -195,13 +197,7 @@ class EndpointContext:
 
     def signed_cookie(self, name: str) -> str | None:
         """A signed cookie's value, or ``None`` when absent, unsigned or tampered with."""
-        raw = self.cookies.get(name)
-        if not raw:
-            return None
-        try:
-            return unsign_cookie_value(raw, self.auth.secrets)
-        except (CryptoError, UnicodeDecodeError, ValueError):
-            return None
+        return unsign_cookie(self.cookies.get(name), self.auth.secrets)
 
     def session_token(self) -> str | None:
         """The verified session token from the session cookie."""

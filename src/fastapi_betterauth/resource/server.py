@@ -18,6 +18,7 @@ from ..errors import AuthError, ConfigurationError, ErrorCode
 from ..models import Identity, Session, User
 from ..plugins.admin.access import DEFAULT_ROLES, Role
 from ..plugins.admin.options import AdminOptions
+from ..protocol.credentials import bearer_jwt
 from .jwt_verifier import JWTVerifier
 from .session_verifier import SessionVerifier
 
@@ -132,15 +133,6 @@ def _ban_fields(user: Mapping[str, Any]) -> dict[str, Any]:
     elif isinstance(expires, int | float) and not isinstance(expires, bool):
         expires = datetime.fromtimestamp(expires / 1000 if expires > 1e11 else expires, UTC)
     return {"banned": user.get("banned"), "banExpires": expires}
-
-
-def bearer_jwt(headers: Mapping[str, str]) -> str | None:
-    """The token of ``Authorization: Bearer <header>.<payload>.<signature>``, or ``None``."""
-    header = headers.get("authorization")
-    if not header or header[:7].lower() != "bearer ":
-        return None
-    token = header[7:].strip()
-    return token if token.count(".") == 2 else None
 
 
 def user_from_claims(claims: Mapping[str, Any]) -> User:

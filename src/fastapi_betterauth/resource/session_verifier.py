@@ -11,17 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from urllib.parse import unquote
 
-from ..crypto.signing import sign_value, unsign_cookie_value, unsign_value
 from ..db.adapter import Adapter, Row
 from ..db.schema import CORE_SCHEMA, merge_schema
 from ..db.store import AuthStore, is_expired
-from ..errors import ConfigurationError, CryptoError
+from ..errors import ConfigurationError
 from ..plugins.admin.schema import ADMIN_SCHEMA
-from ..protocol.cookies import parse_cookie_header
-
-BEARER = "bearer "
+from ..protocol.credentials import CredentialReader
 
 
 class SessionVerifier:
@@ -65,6 +61,9 @@ class SessionVerifier:
         self.store = AuthStore(adapter)
         self.secret = secret
         self.secrets = (secret, *previous_secrets)
+        self.reader = CredentialReader(
+            secret, self.secrets, accept_bearer=accept_bearer, require_signature=require_signature
+        )
         self.secure_cookies = secure_cookies
         self.secure_cookie_name = f"__Secure-{cookie_prefix}.session_token"
         self.plain_cookie_name = f"{cookie_prefix}.session_token"
@@ -82,26 +81,8 @@ class SessionVerifier:
 
     def token(self, headers: Mapping[str, str], *, url: str | None = None) -> tuple[str, str] | None:
         """``(session token, "cookie" | "bearer")`` from verified credentials, or ``None``."""
-        raw = parse_cookie_header(headers.get("cookie")).get(self.cookie_name(url))
-        if raw:
-            try:
-                return unsign_cookie_value(raw, self.secrets), "cookie"
-            except (CryptoError, UnicodeError, ValueError):
-                pass
-        header = headers.get("authorization")
-        if not self.accept_bearer or not header or header[:7].lower() != BEARER:
-            return None
-        value = header[7:].strip()
-        if not value or value.count(".") == 2:
-            return None  # empty, or a JWT: not a session token
-        if "." not in value:
-            if self.require_signature:
-                return None
-            value = sign_value(value, self.secret)
-        try:
-            return unsign_value(unquote(value) if "%" in value else value, self.secrets), "bearer"
-        except (CryptoError, UnicodeError, ValueError):
-            return None
+        found = self.reader.session(headers, cookie_name=self.cookie_name(url))
+        return None if found is None else (found.token, found.via)
 
     async def _adopt_issuer_columns(self) -> None:
         """Read the admin plugin's columns (``role``, ``banned``...) where the issuer's database has them.
