@@ -21,6 +21,7 @@ from ...protocol.context import EndpointContext
 from ...protocol.endpoint import Endpoint, ErrorDoc, endpoint
 from ...protocol.routes._shared import ERROR_SHAPE, StatusResponse, SuccessResponse, WireBody, check_password_length
 from ...protocol.routes.delete_user import delete_account
+from ...protocol.sessions import start_session, use_session
 from ...protocol.validation import is_valid_email
 from .access import has_permission, split_roles
 from .options import AdminOptions
@@ -583,20 +584,20 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
         user = await target(ctx, body.user_id)
         if is_admin(user) and not may_act_as_admins(admin_user):
             raise AuthError(403, ErrorCode.YOU_CANNOT_IMPERSONATE_ADMINS)
-        session = await ctx.store.create_session(
-            user["id"],
-            expires_in=options.impersonation_session_duration,
-            ip_address=ctx.auth.client_ip(ctx.request),
-            user_agent=ctx.request.header("user-agent") or "",
-            extra={"impersonatedBy": admin_user["id"]},
-        )
         cookies = ctx.auth.cookies
-        ctx.cookies_out.extend(cookies.expire_session())
         flag = ctx.signed_cookie(cookies.dont_remember) or ""
-        ctx.set_cookie(cookies.signed(cookies.admin_session, f"{admin_session['token']}:{flag}", ctx.auth.secret))
-        ctx.set_session_cookie(session, user, remember=False)
-        ctx.replace_session(session, user)
-        ctx.audit("impersonation_started", subject_id=user["id"], actor_id=admin_user["id"])
+        # The admin's own session is kept aside in a signed cookie, for stop-impersonating.
+        keep_admin = cookies.signed(cookies.admin_session, f"{admin_session['token']}:{flag}", ctx.auth.secret)
+        session = await start_session(
+            ctx,
+            user,
+            remember=False,
+            expires_in=options.impersonation_session_duration,
+            extra={"impersonatedBy": admin_user["id"]},
+            cookies_first=(*cookies.expire_session(), keep_admin),
+            audit="impersonation_started",
+            actor_id=admin_user["id"],
+        )
         return {"session": ctx.auth.public_session(session), "user": ctx.auth.public_user(user)}
 
     @endpoint(
@@ -630,12 +631,8 @@ def admin_endpoints(options: AdminOptions, admin_ids: set[str]) -> tuple[Endpoin
             raise AuthError(500, None, "Failed to find admin session")
         await ctx.store.delete_session(session["token"])
         ctx.audit("impersonation_stopped", subject_id=session["userId"], actor_id=admin_user["id"])
-        remember = not flag
-        ctx.set_session_cookie(back[0], back[1], remember=remember)
-        if remember and ctx.signed_cookie(cookies.dont_remember) is not None:
-            ctx.set_cookie(cookies.expire(cookies.dont_remember))
+        use_session(ctx, back[0], back[1], remember=not flag)
         ctx.set_cookie(cookies.expire(cookies.admin_session))
-        ctx.replace_session(back[0], back[1])
         return {"session": ctx.auth.public_session(back[0]), "user": ctx.auth.public_user(back[1])}
 
     # -- has-permission ------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from ...db.adapter import Row
 from ...db.schema import CORE_SCHEMA
 from ...errors import AuthError, ErrorCode
 from ...models import Session, User
@@ -103,26 +102,6 @@ def check_callback_query(ctx: EndpointContext, url: str | None) -> str | None:
         return url
     disabled = ctx.auth.settings.advanced.disable_origin_check
     return checked_redirect(url, None if disabled else ctx.auth.trusted_origins(ctx.request))
-
-
-async def start_session(ctx: EndpointContext, user: Row, *, remember: bool) -> Row:
-    """Create a session for ``user``, set its cookies and make it current.
-
-    ``rememberMe: false`` gives a one-day session and a browser-session cookie; a remembered sign-in
-    in a browser that carries ``dont_remember`` expires that marker.
-    """
-    settings = ctx.auth.settings.session
-    session = await ctx.store.create_session(
-        user["id"],
-        expires_in=settings.expires_in if remember else 86400,
-        ip_address=ctx.auth.client_ip(ctx.request),
-        user_agent=ctx.request.header("user-agent") or "",
-    )
-    ctx.set_session_cookie(session, user, remember=remember)
-    if remember and ctx.signed_cookie(ctx.auth.cookies.dont_remember) is not None:
-        ctx.set_cookie(ctx.auth.cookies.expire(ctx.auth.cookies.dont_remember))
-    ctx.replace_session(session, user)
-    return session
 
 
 def user_input(ctx: EndpointContext, data: dict[str, Any], *, action: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from ...errors import AuthError, ErrorCode
 from ...models import User
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc, endpoint
+from ..sessions import start_session
 from ._shared import (
     ERROR_SHAPE,
     UNAUTHORIZED,
@@ -75,25 +76,17 @@ async def change_password(ctx: EndpointContext) -> Any:
     if not await hashing.verify(account["password"], body.current_password):
         raise AuthError(400, ErrorCode.INVALID_PASSWORD)
     revoke = body.revoke_other_sessions is True
-    new_session = None
     async with ctx.auth.adapter.transaction() as tx:
         if revoke:
             await ctx.store.delete_sessions(user["id"], adapter=tx)
         await ctx.store.update_password(account["id"], new_hash, adapter=tx)
-        if revoke:
-            new_session = await ctx.store.create_session(
-                user["id"],
-                expires_in=ctx.auth.settings.session.expires_in,
-                ip_address=ctx.auth.client_ip(ctx.request),
-                user_agent=ctx.request.header("user-agent") or "",
-                adapter=tx,
-            )
     ctx.audit("password_changed", subject_id=user["id"], reason="sessions_revoked" if revoke else None)
     token = None
-    if new_session is not None:
-        ctx.set_session_cookie(new_session, user)
-        ctx.replace_session(new_session, user)
-        token = new_session["token"]
+    if revoke:
+        # Every session is gone, this one too: a new full-length one for this browser, whose cookie keeps
+        # the browser's remember choice (as Better Auth does).
+        expires_in = ctx.auth.settings.session.expires_in
+        token = (await start_session(ctx, user, remember=ctx.is_remembered(), expires_in=expires_in))["token"]
     return {"token": token, "user": ctx.auth.public_user(user)}
 
 

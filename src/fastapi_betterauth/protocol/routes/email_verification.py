@@ -16,10 +16,11 @@ from ...models import User
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..redirects import redirect
+from ..sessions import start_session
 from ..urls import append_query_params
 from ..validation import ZodEmail, is_valid_email
 from ._mail import email_token, send_verification_mail, verification_mail_enabled, verify_email_url
-from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query, start_session
+from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query
 
 MINIMUM_ANONYMOUS_SECONDS = 0.5
 """Anonymous requests answer no sooner than this, whatever happened (Better Auth's constant-time floor)."""

@@ -10,9 +10,10 @@ from ...errors import AuthError, ErrorCode
 from ...models import User
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ..sessions import start_session
 from ..validation import is_valid_email
 from ._mail import send_verification_mail
-from ._shared import ERROR_SHAPE, WireBody, check_password_length, start_session
+from ._shared import ERROR_SHAPE, WireBody, check_password_length
 
 
 class SignInEmailBody(WireBody):
@@ -92,11 +93,10 @@ async def sign_in_email(ctx: EndpointContext) -> Any:
         await ctx.store.update_password(account["id"], await hashing.hash(body.password))
 
     try:
-        session = await start_session(ctx, user, remember=body.remember_me)
+        session = await start_session(ctx, user, remember=body.remember_me, audit="sign_in")
     except AuthError as error:
         ctx.audit("sign_in_failed", subject_id=user["id"], reason=str(error.code.value).lower() if error.code else None)
         raise
-    ctx.audit("sign_in", subject_id=user["id"])
     result: dict[str, Any] = {"redirect": bool(body.callback_url), "token": session["token"]}
     if "callback_url" in body.model_fields_set:
         result["url"] = body.callback_url  # even "" (Better Auth echoes it, with redirect false)

@@ -11,9 +11,10 @@ from ...errors import AuthError, ErrorCode
 from ...models import User
 from ..context import EndpointContext
 from ..endpoint import ErrorDoc, endpoint
+from ..sessions import start_session
 from ..validation import ZodEmail, is_valid_email
 from ._mail import send_verification_mail
-from ._shared import ERROR_SHAPE, WireBody, check_new_password, start_session, user_input
+from ._shared import ERROR_SHAPE, WireBody, check_new_password, user_input
 
 
 class SignUpEmailBody(WireBody):
