@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from .errors import AuthError, ErrorCode
 from .protocol.dispatch import dispatch
-from .protocol.endpoint import EMPTY, AuthRequest, AuthResponse, Endpoint
+from .protocol.endpoint import EMPTY, AnyEndpoint, AuthRequest, AuthResponse
 
 if TYPE_CHECKING:
     from .auth import BetterAuth
@@ -26,7 +26,7 @@ class API:
     def __init__(self, auth: BetterAuth) -> None:
         self._auth = auth
 
-    def _endpoint(self, name: str) -> Endpoint:
+    def _endpoint(self, name: str) -> AnyEndpoint:
         for candidate in self._auth.endpoints:
             if candidate.name == name:
                 return candidate
@@ -64,7 +64,7 @@ class API:
 
     async def call(
         self,
-        endpoint: Endpoint,
+        endpoint: AnyEndpoint,
         *,
         body: Any = None,
         query: Mapping[str, str | list[str]] | None = None,
@@ -85,5 +85,6 @@ class API:
             query=dict(query or {}),
             body=body,
             params=dict(params or {}),
+            server_side=headers is None,
         )
         return await dispatch(ctx, endpoint, request)

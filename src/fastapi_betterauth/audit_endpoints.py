@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import cast
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from ._dates import parse_iso
 from .errors import AuthError, ErrorCode
 from .protocol.context import EndpointContext
-from .protocol.endpoint import ErrorDoc, endpoint
+from .protocol.endpoint import AuthResponse, ErrorDoc, endpoint
 from .protocol.routes._shared import ERROR_SHAPE, WireBody
 
 
@@ -25,12 +27,12 @@ class ListAuthEventsQuery(WireBody):
     offset: int = Field(0, ge=0)
 
 
-class AuthEventOut(BaseModel):
+class AuthEventOut(TypedDict):
     """One event as listed."""
 
     id: str
     type: str
-    createdAt: str
+    createdAt: datetime
     actorId: str | None
     subjectId: str | None
     ipAddress: str | None
@@ -38,7 +40,7 @@ class AuthEventOut(BaseModel):
     reason: str | None
 
 
-class ListAuthEventsResponse(BaseModel):
+class ListAuthEventsResponse(TypedDict):
     """A page of events and how many match."""
 
     events: list[AuthEventOut]
@@ -58,12 +60,12 @@ class ListAuthEventsResponse(BaseModel):
         ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS,)),
     ),
 )
-async def list_auth_events(ctx: EndpointContext) -> Any:
+async def list_auth_events(ctx: EndpointContext[None, ListAuthEventsQuery]) -> ListAuthEventsResponse | AuthResponse:
     """The audit trail (needs the ``user:list`` permission of the admin plugin's roles)."""
     from .plugins.admin import admin_options
     from .plugins.admin.access import has_permission
 
-    query: ListAuthEventsQuery = ctx.query
+    query = ctx.query
     found = await ctx.get_session(use_cache=False)
     if found is None:
         raise AuthError(401)
@@ -92,4 +94,4 @@ async def list_auth_events(ctx: EndpointContext) -> Any:
         limit=query.limit,
         offset=query.offset,
     )
-    return {"events": rows, "total": total}
+    return {"events": cast(list[AuthEventOut], rows), "total": total}

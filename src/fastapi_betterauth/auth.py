@@ -27,7 +27,7 @@ from .password_policy import PasswordPolicy
 from .protocol.context import AuthContext
 from .protocol.cookies import CookieConfig
 from .protocol.credentials import CredentialReader, bearer_jwt
-from .protocol.endpoint import Endpoint
+from .protocol.endpoint import AnyEndpoint
 from .protocol.hashing import PasswordHashing
 from .protocol.plugin import Plugin
 from .protocol.rate_limit import MemoryRateLimiter
@@ -104,7 +104,7 @@ class BetterAuth:
         schema = merge_schema(CORE_SCHEMA, *(p.schema for p in self.plugins), extra_tables)
         adapter.use_schema(schema)
         self.adapter: Adapter = adapter
-        self.endpoints: tuple[Endpoint, ...] = BASE_ENDPOINTS + tuple(e for p in self.plugins for e in p.endpoints)
+        self.endpoints: tuple[AnyEndpoint, ...] = BASE_ENDPOINTS + tuple(e for p in self.plugins for e in p.endpoints)
         if self.audit.store:
             from .audit_endpoints import list_auth_events
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from fastapi_betterauth import (
     AccessControl,
+    AuthError,
     User,
     Where,
     admin,
@@ -386,3 +387,52 @@ async def test_list_users_never_answers_more_than_a_page(make_client: Callable[.
     assert len(unbounded.json()["users"]) == 3 and unbounded.json()["total"] == 6
     asked = await client.get(f"{API}/admin/list-users", params={"limit": 100, "offset": 3}, headers=as_(people, "boss"))
     assert len(asked.json()["users"]) == 3 and asked.json()["limit"] == 3 and asked.json()["offset"] == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "answer"),
+    [
+        ({}, 400, {"message": "[body] Invalid input", "code": "VALIDATION_ERROR"}),
+        (
+            {"permissions": {"user": ["list"]}, "permission": {"user": ["list"]}},
+            400,
+            {"message": "[body] Invalid input: more than one option matched", "code": "VALIDATION_ERROR"},
+        ),
+        (
+            {"permission": {"user": ["list"]}},
+            400,
+            {"message": "invalid permission check. no permission(s) were passed."},
+        ),
+        (
+            {"permissions": {"user": ["list"]}, "role": "user", "userId": "someone"},
+            200,
+            {"error": None, "success": True},
+        ),
+    ],
+    ids=["neither", "both", "singular", "role-and-user-ignored-with-a-session"],
+)
+async def test_has_permission_over_http_answers_as_better_auth(
+    make_client: Callable[..., Any], body: dict[str, Any], status: int, answer: dict[str, Any]
+) -> None:
+    """Answers taken from Better Auth 1.7.24's own ``auth.api.userHasPermission`` (review of issue 12, item 7)."""
+    client, _, people = await world(make_client)
+    r = await client.post(f"{API}/admin/has-permission", json=body, headers=as_(people, "boss"))
+    assert (r.status_code, r.json()) == (status, answer)
+
+
+async def test_has_permission_server_side_checks_a_role_or_a_user(make_client: Callable[..., Any]) -> None:
+    """Without a session, a server-side call names a role or a user id (Better Auth's ``userId`` / ``role``)."""
+    _, auth, people = await world(make_client)
+    ask = {"permissions": {"user": ["list"]}}
+    call = auth.api.user_has_permission
+    assert await call(body={**ask, "role": "admin"}) == {"error": None, "success": True}
+    assert await call(body={**ask, "role": "user"}) == {"error": None, "success": False}
+    assert await call(body={**ask, "userId": people["boss"]["id"]}) == {"error": None, "success": True}
+    assert await call(body={**ask, "userId": people["alice"]["id"]}) == {"error": None, "success": False}
+    for extra, message in [({"userId": "nobody"}, "user not found"), ({}, "user id or role is required")]:
+        with pytest.raises(AuthError) as refused:
+            await call(body={**ask, **extra})
+        assert (refused.value.status, refused.value.message) == (400, message)
+    with pytest.raises(AuthError) as anonymous:  # with request headers it is an HTTP-like call: a session is needed
+        await call(body={**ask, "role": "admin"}, headers={"user-agent": "x"})
+    assert anonymous.value.status == 401

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from ..errors import ERROR_MESSAGES, AuthError
 from ..protocol.dispatch import dispatch, error_response
-from ..protocol.endpoint import Endpoint
+from ..protocol.endpoint import AnyEndpoint, Nullable, Redirect
 from ..protocol.validation import parse_body
 from .responses import read_body, to_auth_request, to_starlette_response
 
@@ -34,7 +34,7 @@ class ErrorBody(BaseModel):
     code: str | None = None
 
 
-def _openapi_extra(endpoint: Endpoint) -> dict[str, Any]:
+def _openapi_extra(endpoint: AnyEndpoint) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -59,7 +59,7 @@ def _openapi_extra(endpoint: Endpoint) -> dict[str, Any]:
     return extra
 
 
-def _responses(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
+def _responses(endpoint: AnyEndpoint) -> dict[int | str, dict[str, Any]]:
     responses: dict[int | str, dict[str, Any]] = {}
     if endpoint.redirect:
         responses[302] = {
@@ -74,7 +74,7 @@ def _responses(endpoint: Endpoint) -> dict[int | str, dict[str, Any]]:
     return responses
 
 
-def _route_handler(auth: BetterAuth, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+def _route_handler(auth: BetterAuth, endpoint: AnyEndpoint) -> Callable[[Request], Awaitable[Response]]:
     ctx = auth.context
 
     async def handle(request: Request) -> Response:
@@ -111,6 +111,17 @@ def _not_found(auth: BetterAuth) -> Callable[[Request], Awaitable[Response]]:
     return not_found
 
 
+def _response_model(endpoint: AnyEndpoint) -> Any:
+    """The type OpenAPI documents for a 200 answer (none for endpoints that only redirect)."""
+    declared = endpoint.response
+    if declared is Redirect or endpoint.redirect:
+        return None
+    if isinstance(declared, Nullable):
+        kind: Any = declared.of
+        return kind | None
+    return declared
+
+
 def create_auth_router(auth: BetterAuth) -> APIRouter:
     """The ``APIRouter`` serving every auth endpoint under ``settings.base_path``.
 
@@ -124,11 +135,11 @@ def create_auth_router(auth: BetterAuth) -> APIRouter:
         router.add_api_route(
             endpoint.path,
             _route_handler(auth, endpoint),
-            methods=[endpoint.method, *endpoint.extra_methods],
+            methods=[endpoint.method],
             operation_id=endpoint.operation_id,
             summary=endpoint.summary or None,
             description=endpoint.description or None,
-            response_model=endpoint.response,
+            response_model=_response_model(endpoint),
             status_code=302 if endpoint.redirect else None,
             responses=_responses(endpoint),
             tags=list(endpoint.tags),

@@ -7,7 +7,7 @@ request, the current session, and add cookies or headers to the answer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._dates import now
 from ..audit import AuditTrail, AuthEvent
@@ -25,6 +25,7 @@ from .credentials import CredentialReader, unsign_cookie
 from .endpoint import AuthRequest, SetCookie
 from .hashing import PasswordHashing
 from .rate_limit import MemoryRateLimiter
+from .shapes import SessionOut, UserOut
 from .trusted_origins import TrustedOrigins
 from .urls import is_loopback_host, parse_url
 from .wire import public_row
@@ -102,13 +103,13 @@ class AuthContext:
             return self.trusted
         return self.trusted.including(self.base_origin(request))
 
-    def public_user(self, row: Row) -> dict[str, Any]:
+    def public_user(self, row: Row) -> UserOut:
         """A user row as Better Auth returns it."""
-        return public_row(row, self.schema.hidden.get("user", frozenset()))
+        return cast(UserOut, public_row(row, self.schema.hidden.get("user", frozenset())))
 
-    def public_session(self, row: Row) -> dict[str, Any]:
+    def public_session(self, row: Row) -> SessionOut:
         """A session row as Better Auth returns it (including the token)."""
-        return public_row(row, self.schema.hidden.get("session", frozenset()))
+        return cast(SessionOut, public_row(row, self.schema.hidden.get("session", frozenset())))
 
     async def check_rate_limit(self, request: AuthRequest) -> AuthError | None:
         """Count the request against its rate limit; the 429 error when it is over."""
@@ -148,14 +149,18 @@ class AuthContext:
         return ""
 
 
+B = TypeVar("B")
+Q = TypeVar("Q")
+
+
 @dataclass
-class EndpointContext:
-    """One call of one endpoint."""
+class EndpointContext(Generic[B, Q]):
+    """One call of one endpoint, with its validated body and query (``None`` where it declares none)."""
 
     auth: AuthContext
     request: AuthRequest
-    body: Any = None
-    query: Any = None
+    body: B
+    query: Q
     cookies_out: list[SetCookie] = field(default_factory=list)
     headers_out: list[tuple[str, str]] = field(default_factory=list)
     _cookies_in: dict[str, str] | None = None
@@ -294,3 +299,7 @@ class EndpointContext:
         """``now - createdAt < freshAge`` (always true when ``fresh_age`` is 0)."""
         fresh_age = self.auth.settings.session.fresh_age
         return fresh_age == 0 or (now() - session["createdAt"]).total_seconds() < fresh_age
+
+
+AnyContext = EndpointContext[Any, Any]
+"""A call of any endpoint: what helpers shared by several routes take."""

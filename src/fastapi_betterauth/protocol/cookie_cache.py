@@ -14,7 +14,7 @@ import binascii
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +48,7 @@ def _sign(payload_with_expiry: dict[str, Any], secret: str) -> str:
 
 
 def encode_session_data(
-    session: dict[str, Any], user: dict[str, Any], *, secret: str, now_ms: int, max_age: int, version: str = "1"
+    session: Mapping[str, Any], user: Mapping[str, Any], *, secret: str, now_ms: int, max_age: int, version: str = "1"
 ) -> str:
     """The cookie value for a (session, user) pair, valid for ``max_age`` seconds."""
     payload: dict[str, Any] = {

@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import AuthError, ErrorCode
 from ..redaction import redacted_traceback
 from .context import AuthContext, EndpointContext
-from .endpoint import EMPTY, AuthRequest, AuthResponse, Endpoint
+from .endpoint import EMPTY, AnyEndpoint, AuthRequest, AuthResponse
 from .origin import check_form_csrf, check_request_origin
 from .validation import validate
 
@@ -30,7 +30,9 @@ def error_response(error: AuthError) -> AuthResponse:
     )
 
 
-async def _run(auth: AuthContext, endpoint: Endpoint, request: AuthRequest, ctx: EndpointContext) -> AuthResponse:
+async def _run(
+    auth: AuthContext, endpoint: AnyEndpoint, request: AuthRequest, started: list[EndpointContext[Any, Any]]
+) -> AuthResponse:
     settings = auth.settings.advanced
     origin_checks = not settings.disable_origin_check
     csrf_checks = not (
@@ -40,10 +42,10 @@ async def _run(auth: AuthContext, endpoint: Endpoint, request: AuthRequest, ctx:
         check_request_origin(
             request, auth.trusted_origins(request), origin_checks=origin_checks, csrf=origin_checks and csrf_checks
         )
-    if endpoint.query is not None:
-        ctx.query = validate(endpoint.query, dict(request.query), "query")
-    if endpoint.body is not None:
-        ctx.body = validate(endpoint.body, request.body, "body")
+    query = None if endpoint.query is None else validate(endpoint.query, dict(request.query), "query")
+    body = None if endpoint.body is None else validate(endpoint.body, request.body, "body")
+    ctx: EndpointContext[Any, Any] = EndpointContext(auth=auth, request=request, body=body, query=query)
+    started.append(ctx)
     if endpoint.csrf and csrf_checks:
         check_form_csrf(request, auth.trusted_origins(request))
     if endpoint.auth in ("session", "sensitive", "fresh"):
@@ -52,27 +54,25 @@ async def _run(auth: AuthContext, endpoint: Endpoint, request: AuthRequest, ctx:
         if endpoint.auth == "fresh" and not ctx.is_fresh(session):
             raise AuthError(403, ErrorCode.SESSION_NOT_FRESH)
     result = await endpoint.handler(ctx)
-    if isinstance(result, AuthResponse):
-        response = result
-    else:
-        response = AuthResponse(body=result)
+    response = result if isinstance(result, AuthResponse) else AuthResponse(body=result)
     response.headers[:0] = ctx.headers_out
     response.cookies[:0] = ctx.cookies_out
     return response
 
 
-async def dispatch(auth: AuthContext, endpoint: Endpoint, request: AuthRequest) -> AuthResponse:
+async def dispatch(auth: AuthContext, endpoint: AnyEndpoint, request: AuthRequest) -> AuthResponse:
     """Answer one request to one endpoint; never raises for anything a client can send."""
     for plugin in auth.plugins:
         if plugin.on_request is not None:
             request = plugin.on_request(auth, request)
-    ctx = EndpointContext(auth=auth, request=request)
+    started: list[EndpointContext[Any, Any]] = []
     try:
-        response = await _run(auth, endpoint, request, ctx)
+        response = await _run(auth, endpoint, request, started)
     except AuthError as error:
         response = error_response(error)
-        response.headers[:0] = ctx.headers_out
-        response.cookies[:0] = ctx.cookies_out
+        if started:  # cookies and headers set before the error go out with it
+            response.headers[:0] = started[0].headers_out
+            response.cookies[:0] = started[0].cookies_out
     except Exception as error:
         # Never logger.exception: a database error's message carries the email or token it was given.
         logger.error("unhandled error in %s %s\n%s", endpoint.method, endpoint.path, redacted_traceback(error))

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from pydantic import BaseModel
+from typing_extensions import TypedDict, Unpack
 
 from ..errors import ErrorCode
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from .context import EndpointContext
 
 AuthLevel = Literal["none", "optional", "session", "sensitive", "fresh"]
@@ -55,6 +57,8 @@ class AuthRequest:
     sees the request as it arrived (a bearer-only request is not a cookie request)."""
     peer: str | None = None
     """TCP peer address: only ever used to key rate limits, never stored or trusted as the client IP."""
+    server_side: bool = False
+    """A server-side call without request headers (``auth.api.x(body=...)``): no browser, no session."""
 
     def header(self, name: str) -> str | None:
         """A header value (names are case-insensitive)."""
@@ -118,7 +122,33 @@ class AuthResponse:
         return None
 
 
-Handler = Callable[["EndpointContext"], Awaitable[Any]]
+B = TypeVar("B")
+"""An endpoint's body model (``None`` for endpoints without a body)."""
+Q = TypeVar("Q")
+"""An endpoint's query model (``None`` for endpoints without query parameters)."""
+R = TypeVar("R")
+"""What an endpoint's handler answers with on success (besides an ``AuthResponse``)."""
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    Handler: TypeAlias = Callable[[EndpointContext[B, Q]], Awaitable[R | AuthResponse]]
+    """A handler: receives the call with its validated body and query, returns its answer."""
+
+
+@dataclass(frozen=True)
+class Nullable(Generic[T]):
+    """The answer ``T`` or JSON ``null`` (get-session), for ``endpoint(response=nullable(T))``."""
+
+    of: Callable[..., T]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> T | None:
+        """Never called: it exists so that mypy reads the declaration as ``T | None``."""
+        raise TypeError("a response declaration, not a constructor")
+
+
+def nullable(kind: Callable[..., T]) -> Callable[..., T | None]:
+    """Declare an answer that is ``kind`` or ``null``."""
+    return Nullable(kind)
 
 
 @dataclass(frozen=True)
@@ -131,19 +161,19 @@ class ErrorDoc:
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    """One Better Auth route, as data."""
+class Endpoint(Generic[B, Q, R]):
+    """One Better Auth route, as data: the handler is typed by the body, query and answer it declares."""
 
     method: str
     path: str
-    handler: Handler
+    handler: Handler[B, Q, R]
     operation_id: str
     name: str
     """Python name: the TS key in snake_case (``signInEmail`` -> ``sign_in_email``)."""
-    body: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
-    response: Any = None
-    """Type of the 200 body, for OpenAPI."""
+    body: type[B] | None = None
+    query: type[Q] | None = None
+    response: Callable[..., R] | None = None
+    """Type of the 200 body, for OpenAPI (a TypedDict, ``list[...]``, ``str`` or ``nullable(...)``)."""
     auth: AuthLevel = "none"
     media: BodyMedia = "json"
     summary: str = ""
@@ -152,7 +182,6 @@ class Endpoint:
     csrf: bool = False
     """Apply the fetch-metadata CSRF check (sign-in and sign-up only)."""
     tags: tuple[str, ...] = ("Default",)
-    extra_methods: tuple[str, ...] = ()
     http: bool = True
     """False for server-only endpoints (``auth.api`` only, 404 over HTTP)."""
     redirect: str = ""
@@ -161,27 +190,83 @@ class Endpoint:
     """False: the body is never read or parsed (better-call ``disableBody``)."""
 
 
+AnyEndpoint = Endpoint[Any, Any, Any]
+"""An endpoint of any body, query and answer: what tables of endpoints hold."""
+
+
+class _Options(TypedDict, total=False):
+    auth: AuthLevel
+    media: BodyMedia
+    errors: Sequence[ErrorDoc]
+    csrf: bool
+    tags: Sequence[str]
+    http: bool
+    redirect: str
+    read_body: bool
+
+
+@overload
 def endpoint(
     method: str,
     path: str,
     *,
     operation_id: str,
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
-    response: Any = None,
-    auth: AuthLevel = "none",
-    media: BodyMedia = "json",
-    errors: Sequence[ErrorDoc] = (),
-    csrf: bool = False,
-    tags: Sequence[str] = ("Default",),
-    extra_methods: Sequence[str] = (),
-    http: bool = True,
-    redirect: str = "",
-    read_body: bool = True,
-) -> Callable[[Handler], Endpoint]:
-    """Declare a handler as an :class:`Endpoint`; its docstring becomes the OpenAPI text."""
+    body: type[B],
+    query: type[Q],
+    response: Callable[..., R],
+    **options: Unpack[_Options],
+) -> Callable[[Handler[B, Q, R]], Endpoint[B, Q, R]]: ...
+@overload
+def endpoint(
+    method: str,
+    path: str,
+    *,
+    operation_id: str,
+    body: type[B],
+    query: None = None,
+    response: Callable[..., R],
+    **options: Unpack[_Options],
+) -> Callable[[Handler[B, None, R]], Endpoint[B, None, R]]: ...
+@overload
+def endpoint(
+    method: str,
+    path: str,
+    *,
+    operation_id: str,
+    body: None = None,
+    query: type[Q],
+    response: Callable[..., R],
+    **options: Unpack[_Options],
+) -> Callable[[Handler[None, Q, R]], Endpoint[None, Q, R]]: ...
+@overload
+def endpoint(
+    method: str,
+    path: str,
+    *,
+    operation_id: str,
+    body: None = None,
+    query: None = None,
+    response: Callable[..., R],
+    **options: Unpack[_Options],
+) -> Callable[[Handler[None, None, R]], Endpoint[None, None, R]]: ...
+def endpoint(
+    method: str,
+    path: str,
+    *,
+    operation_id: str,
+    body: type[Any] | None = None,
+    query: type[Any] | None = None,
+    response: Callable[..., Any],
+    **options: Unpack[_Options],
+) -> Callable[[Handler[Any, Any, Any]], AnyEndpoint]:
+    """Declare a handler as an :class:`Endpoint`; its docstring becomes the OpenAPI text.
 
-    def wrap(handler: Handler) -> Endpoint:
+    mypy checks the handler against the declaration: its context is ``EndpointContext[body, query]``
+    and it answers ``response`` (or an ``AuthResponse``). Endpoints that only ever redirect declare
+    ``response=Redirect``.
+    """
+
+    def wrap(handler: Handler[Any, Any, Any]) -> AnyEndpoint:
         doc = (handler.__doc__ or "").strip()
         summary, _, description = doc.partition("\n")
         return Endpoint(
@@ -193,17 +278,20 @@ def endpoint(
             body=body,
             query=query,
             response=response,
-            auth=auth,
-            media=media,
+            auth=options.get("auth", "none"),
+            media=options.get("media", "json"),
             summary=summary.strip(),
             description=description.strip(),
-            errors=tuple(errors),
-            csrf=csrf,
-            tags=tuple(tags),
-            extra_methods=tuple(extra_methods),
-            http=http,
-            redirect=redirect,
-            read_body=read_body,
+            errors=tuple(options.get("errors", ())),
+            csrf=options.get("csrf", False),
+            tags=tuple(options.get("tags", ("Default",))),
+            http=options.get("http", True),
+            redirect=options.get("redirect", ""),
+            read_body=options.get("read_body", True),
         )
 
     return wrap
+
+
+class Redirect(TypedDict):
+    """The answer of an endpoint that only ever redirects (its handler returns an ``AuthResponse``)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..db.schema import TableSpec
-from .endpoint import AuthRequest, AuthResponse, Endpoint
+from .endpoint import AnyEndpoint, AuthRequest, AuthResponse
 
 if TYPE_CHECKING:
     from .context import AuthContext
@@ -26,7 +26,7 @@ class Plugin:
     """A bundle of endpoints, schema additions and hooks."""
 
     id: str
-    endpoints: tuple[Endpoint, ...] = ()
+    endpoints: tuple[AnyEndpoint, ...] = ()
     schema: tuple[TableSpec, ...] = ()
     on_request: RequestHook | None = None
     on_response: ResponseHook | None = None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..audit import EventType
 from ..db.adapter import Row
-from .context import EndpointContext
+from .context import AnyContext
 from .endpoint import SetCookie
 
 REMEMBER_OFF_EXPIRES_IN = 86400
@@ -19,7 +19,7 @@ REMEMBER_OFF_EXPIRES_IN = 86400
 
 
 async def start_session(
-    ctx: EndpointContext,
+    ctx: AnyContext,
     user: Row,
     *,
     remember: bool,
@@ -60,7 +60,7 @@ async def start_session(
     return session
 
 
-def use_session(ctx: EndpointContext, session: Row, user: Row, *, remember: bool) -> None:
+def use_session(ctx: AnyContext, session: Row, user: Row, *, remember: bool) -> None:
     """Make an existing session the current one and set its cookies.
 
     A remembered session in a browser that still carries ``dont_remember`` expires that marker.

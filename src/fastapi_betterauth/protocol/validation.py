@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
 from pydantic import AfterValidator, BaseModel, ValidationError
 
 from ..errors import AuthError, ErrorCode
 from .endpoint import BodyMedia
+
+M = TypeVar("M", bound=BaseModel)
 
 # zod v4's email pattern, which Better Auth uses for INVALID_EMAIL.
 _EMAIL_RE = re.compile(
@@ -191,7 +193,7 @@ def reject_nul(value: Any, where: str) -> None:
         raise AuthError(400, ErrorCode.VALIDATION_ERROR, f"[{found}] Invalid input: NUL characters are not allowed")
 
 
-def validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
+def validate(model: type[M], data: Any, where: str) -> M:
     """Validate ``data`` (a parsed body or query dict) against ``model``.
 
     Raises:

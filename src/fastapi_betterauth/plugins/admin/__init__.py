@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
 from ...db.adapter import Row
 from ...db.store import is_expired
@@ -27,11 +26,40 @@ from .access import (
     Role,
     has_permission,
 )
-from .endpoints import admin_endpoints
-from .options import DEFAULT_BANNED_MESSAGE, AdminOptions
+from .impersonation import impersonate_user, stop_impersonating
+from .options import DEFAULT_BANNED_MESSAGE, EXTENSION, AdminOptions, admin_options
+from .roles import set_role, user_has_permission
 from .schema import ADMIN_SCHEMA
+from .sessions import list_user_sessions, revoke_user_session, revoke_user_sessions
+from .users import (
+    admin_update_user,
+    ban_user,
+    create_user,
+    get_user,
+    list_users,
+    remove_user,
+    set_user_password,
+    unban_user,
+)
 
-EXTENSION = "admin"
+ADMIN_ENDPOINTS = (
+    set_role,
+    get_user,
+    create_user,
+    admin_update_user,
+    list_users,
+    list_user_sessions,
+    unban_user,
+    ban_user,
+    revoke_user_session,
+    revoke_user_sessions,
+    remove_user,
+    set_user_password,
+    impersonate_user,
+    stop_impersonating,
+    user_has_permission,
+)
+"""Every admin route, in Better Auth's order; options come from the context (``admin_options``)."""
 
 
 def admin(
@@ -111,18 +139,11 @@ def admin(
 
     return Plugin(
         id="admin",
-        endpoints=admin_endpoints(options, admin_ids),
+        endpoints=ADMIN_ENDPOINTS,
         schema=ADMIN_SCHEMA,
         on_response=on_response,
         init=init,
     )
-
-
-def admin_options(auth: Any) -> AdminOptions:
-    """The admin plugin's options of an instance, or the defaults without the plugin."""
-    context = getattr(auth, "context", auth)  # a BetterAuth, or its AuthContext
-    found = getattr(context, "extensions", {}).get(EXTENSION)
-    return found if isinstance(found, AdminOptions) else AdminOptions()
 
 
 __all__ = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .access import DEFAULT_ROLES, Role
 
@@ -28,3 +29,16 @@ class AdminOptions:
     banned_user_message: str = DEFAULT_BANNED_MESSAGE
     allow_impersonating_admins: bool = False
     max_page_size: int = 1000
+
+
+EXTENSION = "admin"
+
+
+def admin_options(auth: Any) -> AdminOptions:
+    """The admin plugin's options of an instance (``BetterAuth`` or its context), or the defaults without it.
+
+    ``admin_user_ids`` there includes the settings' (``BETTER_AUTH_ADMIN_USER_IDS``).
+    """
+    context = getattr(auth, "context", auth)
+    found = getattr(context, "extensions", {}).get(EXTENSION)
+    return found if isinstance(found, AdminOptions) else AdminOptions()

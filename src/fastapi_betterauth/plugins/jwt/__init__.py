@@ -6,30 +6,19 @@ secret), so a TypeScript server sharing the database serves and uses the same ke
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ...crypto.jwt import DEFAULT_CURVES
 from ...errors import ConfigurationError
-from ...protocol.context import AuthContext, EndpointContext
+from ...protocol.context import AuthContext
 from ...protocol.endpoint import AuthRequest, AuthResponse
 from ...protocol.plugin import Plugin
 from ..bearer import expose_header
-from .endpoints import jwt_endpoints
-from .keys import JWKSKeys
+from .endpoints import EXTENSION, JWTExtension, get_jwks, get_token, jwt_extension
 from .options import JWTOptions, PayloadBuilder, seconds
 from .schema import JWKS_TABLE
-from .tokens import LocalVerifier, issue_token
-
-EXTENSION = "jwt"
-
-
-class JWTExtension:
-    """Per-instance state: the key store and the local verifier."""
-
-    def __init__(self, options: JWTOptions, auth: AuthContext) -> None:
-        self.options = options
-        self.keys = JWKSKeys(options, auth.adapter, auth.secret, auth.secrets)
-        self.verifier = LocalVerifier(self.keys, options)
+from .tokens import issue_token
 
 
 def jwt(
@@ -83,17 +72,11 @@ def jwt(
         disable_setting_jwt_header=disable_setting_jwt_header,
         disable_private_key_encryption=disable_private_key_encryption,
         jwks_path=jwks_path,
+        remote_jwks_url=remote_jwks_url,
     )
 
-    def extension(auth: AuthContext) -> JWTExtension:
-        found = auth.extensions.get(EXTENSION)
-        if found is None:
-            found = auth.extensions[EXTENSION] = JWTExtension(options, auth)
-        assert isinstance(found, JWTExtension)
-        return found
-
-    def keys_of(ctx: EndpointContext) -> JWKSKeys:
-        return extension(ctx.auth).keys
+    def init(auth: AuthContext) -> None:
+        auth.extensions[EXTENSION] = JWTExtension(options, auth)
 
     async def on_response(auth: AuthContext, request: AuthRequest, response: AuthResponse) -> None:
         if options.disable_setting_jwt_header or request.path != "/get-session" or response.status != 200:
@@ -102,25 +85,18 @@ def jwt(
         if not isinstance(body, dict) or not body.get("session") or not body.get("user"):
             return
         token = await issue_token(
-            extension(auth).keys, options, body["session"], body["user"], auth.public_base(request)
+            jwt_extension(auth).keys, options, body["session"], body["user"], auth.public_base(request)
         )
         response.headers.append(("set-auth-jwt", token))
         expose_header(response, "set-auth-jwt")
 
     return Plugin(
         id="jwt",
-        endpoints=jwt_endpoints(options, keys_of, remote_jwks_url is not None),
+        endpoints=(get_token, replace(get_jwks, path=jwks_path)),
         schema=(JWKS_TABLE,),
         on_response=on_response,
-        init=_init(extension),
+        init=init,
     )
 
 
-def _init(extension: Any) -> Any:
-    def init(auth: AuthContext) -> None:
-        extension(auth)
-
-    return init
-
-
-__all__ = ["JWTExtension", "jwt"]
+__all__ = ["EXTENSION", "JWTExtension", "jwt", "jwt_extension"]

@@ -1,80 +1,97 @@
-"""``GET /token`` and ``GET /jwks``. Mirrors better-auth/src/plugins/jwt/index.ts (protocol §9.1)."""
+"""``GET /token`` and ``GET /jwks``. Mirrors better-auth/src/plugins/jwt/index.ts (protocol §9.1).
+
+The plugin's options and keys are reached through the context (``jwt_extension(ctx.auth)``); the
+``/jwks`` path is an option, so ``jwt()`` mounts ``get_jwks`` at the configured one.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
-from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypedDict
 
 from ...errors import AuthError
-from ...protocol.context import EndpointContext
-from ...protocol.endpoint import Endpoint, ErrorDoc, endpoint
+from ...protocol.context import AuthContext, EndpointContext
+from ...protocol.endpoint import AuthResponse, ErrorDoc, endpoint
 from ...protocol.routes._shared import UNAUTHORIZED
 from .keys import JWKSKeys
 from .options import JWTOptions
-from .tokens import issue_token
+from .tokens import LocalVerifier, issue_token
+
+EXTENSION = "jwt"
 
 
-class TokenResponse(BaseModel):
+class JWTExtension:
+    """Per-instance state: the options, the key store and the local verifier."""
+
+    def __init__(self, options: JWTOptions, auth: AuthContext) -> None:
+        self.options = options
+        self.keys = JWKSKeys(options, auth.adapter, auth.secret, auth.secrets)
+        self.verifier = LocalVerifier(self.keys, options)
+
+
+def jwt_extension(auth: AuthContext) -> JWTExtension:
+    """The jwt plugin's state of this instance (made by the plugin's ``init``)."""
+    found = auth.extensions[EXTENSION]
+    assert isinstance(found, JWTExtension)
+    return found
+
+
+class TokenResponse(TypedDict):
     """``{"token": "<JWT>"}``."""
 
     token: str
 
 
-class JWK(BaseModel):
-    """A public key; members depend on the key type (``crv``/``x``/``y`` or ``n``/``e``)."""
-
-    model_config = ConfigDict(extra="allow")
+class JWK(TypedDict):
+    """A public key; its other members depend on the key type (``crv``/``x``/``y`` or ``n``/``e``)."""
 
     kid: str
     kty: str
     alg: str
 
 
-class JWKSResponse(BaseModel):
+class JWKSResponse(TypedDict):
     """The JSON Web Key Set."""
 
     keys: list[JWK]
 
 
-def jwt_endpoints(options: JWTOptions, keys_of: Any, remote: bool) -> tuple[Endpoint, ...]:
-    """The plugin's endpoints; ``keys_of(ctx)`` finds the instance's :class:`JWKSKeys`."""
-
-    @endpoint(
-        "GET",
-        "/token",
-        operation_id="getJSONWebToken",
-        response=TokenResponse,
-        auth="session",
-        errors=(UNAUTHORIZED,),
-        tags=("JWT",),
+@endpoint(
+    "GET",
+    "/token",
+    operation_id="getJSONWebToken",
+    response=TokenResponse,
+    auth="session",
+    errors=(UNAUTHORIZED,),
+    tags=("JWT",),
+)
+async def get_token(ctx: EndpointContext[None, None]) -> TokenResponse | AuthResponse:
+    """A JWT for the current session, signed with the newest key of the ``/jwks`` set."""
+    session, user = await ctx.require_session(use_cache=True)
+    extension = jwt_extension(ctx.auth)
+    token = await issue_token(
+        extension.keys,
+        extension.options,
+        ctx.auth.public_session(session),
+        ctx.auth.public_user(user),
+        ctx.auth.public_base(ctx.request),
     )
-    async def get_token(ctx: EndpointContext) -> Any:
-        """A JWT for the current session, signed with the newest key of the ``/jwks`` set."""
-        session, user = await ctx.require_session(use_cache=True)
-        keys: JWKSKeys = keys_of(ctx)
-        token = await issue_token(
-            keys,
-            options,
-            ctx.auth.public_session(session),
-            ctx.auth.public_user(user),
-            ctx.auth.public_base(ctx.request),
-        )
-        return {"token": token}
+    return {"token": token}
 
-    @endpoint(
-        "GET",
-        options.jwks_path,
-        operation_id="getJSONWebKeySet",
-        response=JWKSResponse,
-        errors=(ErrorDoc(404, (), "Empty 404 when the keys are served elsewhere (remote JWKS)"),),
-        tags=("JWT",),
-    )
-    async def get_jwks(ctx: EndpointContext) -> Any:
-        """The public keys that verify this server's JWTs (including rotated keys in their grace period)."""
-        if remote:
-            raise AuthError(404)
-        keys: JWKSKeys = keys_of(ctx)
-        return {"keys": await keys.public_keys()}
 
-    return get_token, get_jwks
+@endpoint(
+    "GET",
+    "/jwks",
+    operation_id="getJSONWebKeySet",
+    response=JWKSResponse,
+    errors=(ErrorDoc(404, (), "Empty 404 when the keys are served elsewhere (remote JWKS)"),),
+    tags=("JWT",),
+)
+async def get_jwks(ctx: EndpointContext[None, None]) -> JWKSResponse | AuthResponse:
+    """The public keys that verify this server's JWTs (including rotated keys in their grace period)."""
+    extension = jwt_extension(ctx.auth)
+    if extension.options.remote_jwks_url is not None:
+        raise AuthError(404)
+    keys: JWKSKeys = extension.keys
+    return {"keys": cast(list[JWK], await keys.public_keys())}

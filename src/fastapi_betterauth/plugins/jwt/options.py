@@ -49,4 +49,6 @@ class JWTOptions:
     disable_setting_jwt_header: bool = False
     disable_private_key_encryption: bool = False
     jwks_path: str = "/jwks"
+    remote_jwks_url: str | None = None
+    """Keys are served elsewhere: ``/jwks`` answers 404 (``jwks.remoteUrl``)."""
     key_cache_seconds: int = 60

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..endpoint import Endpoint
+from ..endpoint import AnyEndpoint
 from .accounts import list_user_accounts, unlink_account
 from .change_email import change_email
 from .change_password import change_password, set_password
@@ -26,7 +26,7 @@ from .update_session import update_session
 from .update_user import update_user
 from .verify_password import verify_password
 
-BASE_ENDPOINTS: tuple[Endpoint, ...] = (
+BASE_ENDPOINTS: tuple[AnyEndpoint, ...] = (
     ok,
     error,
     get_session,

@@ -5,22 +5,22 @@ from __future__ import annotations
 from ...crypto.email_tokens import create_email_token
 from ...crypto.signing import encode_uri_component
 from ...db.adapter import Row
-from ..context import EndpointContext
+from ..context import AnyContext
 
 
-def verification_mail_enabled(ctx: EndpointContext) -> bool:
+def verification_mail_enabled(ctx: AnyContext) -> bool:
     """Whether verification mails can be sent (Better Auth: ``emailVerification.sendVerificationEmail`` is set)."""
     return ctx.auth.mailer.enabled and ctx.auth.settings.email_verification.enabled
 
 
-def verify_email_url(ctx: EndpointContext, token: str, callback_url: str | None) -> str:
+def verify_email_url(ctx: AnyContext, token: str, callback_url: str | None) -> str:
     """``<baseURL>/verify-email?token=<jwt>&callbackURL=<encodeURIComponent(callbackURL or "/")>``."""
     callback = encode_uri_component(callback_url or "/")
     return f"{ctx.auth.base_url(ctx.request)}/verify-email?token={token}&callbackURL={callback}"
 
 
 def email_token(
-    ctx: EndpointContext,
+    ctx: AnyContext,
     email: str,
     user_id: str,
     *,
@@ -38,7 +38,7 @@ def email_token(
     )
 
 
-def send_verification_mail(ctx: EndpointContext, user: Row, callback_url: str | None) -> None:
+def send_verification_mail(ctx: AnyContext, user: Row, callback_url: str | None) -> None:
     """Mail a verification link for the user's current email (Better Auth ``sendVerificationEmailFn``)."""
     if not verification_mail_enabled(ctx):
         return

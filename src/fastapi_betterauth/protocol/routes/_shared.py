@@ -8,10 +8,10 @@ from pydantic import BaseModel, ConfigDict
 
 from ...db.schema import CORE_SCHEMA
 from ...errors import AuthError, ErrorCode
-from ...models import Session, User
 from ...password_policy import weak_password_message
-from ..context import EndpointContext
+from ..context import AnyContext
 from ..endpoint import ErrorDoc
+from ..fields import typed_value
 from ..origin import checked_redirect
 from ..validation import js_length
 
@@ -30,38 +30,13 @@ class WireBody(BaseModel):
     wire_type: ClassVar[str] = "object"
 
 
-class StatusResponse(BaseModel):
-    """``{"status": true}``."""
-
-    status: bool
-
-
-class SuccessResponse(BaseModel):
-    """``{"success": true}``."""
-
-    success: bool
-
-
-class SessionOnlyResponse(BaseModel):
-    """``{"session": …}``."""
-
-    session: Session
-
-
-class SessionResponse(BaseModel):
-    """``{"session": …, "user": …}``."""
-
-    session: Session
-    user: User
-
-
 CORE_USER_FIELDS = frozenset(spec.name for spec in CORE_SCHEMA["user"].fields)
 
 ERROR_SHAPE = ErrorDoc(400, (ErrorCode.VALIDATION_ERROR,), "Invalid input")
 UNAUTHORIZED = ErrorDoc(401, (ErrorCode.UNAUTHORIZED,), "No valid session")
 
 
-def check_password_length(ctx: EndpointContext, password: str, *, check_min: bool = True) -> None:
+def check_password_length(ctx: AnyContext, password: str, *, check_min: bool = True) -> None:
     """Better Auth's length policy, counted in UTF-16 code units like JavaScript.
 
     Raises:
@@ -75,7 +50,7 @@ def check_password_length(ctx: EndpointContext, password: str, *, check_min: boo
         raise AuthError(400, ErrorCode.PASSWORD_TOO_LONG)
 
 
-def check_new_password(ctx: EndpointContext, password: str) -> None:
+def check_new_password(ctx: AnyContext, password: str) -> None:
     """A password being chosen: Better Auth's length limits, then the application's policy, if any.
 
     Raises:
@@ -89,7 +64,7 @@ def check_new_password(ctx: EndpointContext, password: str) -> None:
             raise AuthError(400, ErrorCode.PASSWORD_TOO_WEAK, weak_password_message(missing))
 
 
-def check_callback_query(ctx: EndpointContext, url: str | None) -> str | None:
+def check_callback_query(ctx: AnyContext, url: str | None) -> str | None:
     """The ``originCheck(ctx => ctx.query.callbackURL)`` middleware of Better Auth's GET link routes.
 
     Returns:
@@ -104,14 +79,15 @@ def check_callback_query(ctx: EndpointContext, url: str | None) -> str | None:
     return checked_redirect(url, None if disabled else ctx.auth.trusted_origins(ctx.request))
 
 
-def user_input(ctx: EndpointContext, data: dict[str, Any], *, action: str) -> dict[str, Any]:
+def user_input(ctx: AnyContext, data: dict[str, Any], *, action: str) -> dict[str, Any]:
     """Additional user fields from a request, checked against the schema (Better Auth ``parseUserInput``).
 
     Keys that are not user columns are ignored. Columns users may not set give 400
-    ``FIELD_NOT_ALLOWED``; on ``create`` a column with a default is silently defaulted instead.
+    ``FIELD_NOT_ALLOWED``; on ``create`` a column with a default is silently defaulted instead. Each
+    value must fit its column's type.
 
     Raises:
-        AuthError: 400 ``FIELD_NOT_ALLOWED``.
+        AuthError: 400 ``FIELD_NOT_ALLOWED``, or ``VALIDATION_ERROR`` for a value of the wrong type.
     """
     table = ctx.auth.schema.tables["user"]
     out: dict[str, Any] = {}
@@ -125,5 +101,5 @@ def user_input(ctx: EndpointContext, data: dict[str, Any], *, action: str) -> di
             if action == "create" and (spec.default is not None or not value):
                 continue
             raise AuthError(400, ErrorCode.FIELD_NOT_ALLOWED, f"{key} is not allowed to be set")
-        out[key] = value
+        out[key] = typed_value(spec, value, where="body")
     return out

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import Field
 
 from ...errors import AuthError, ErrorCode
-from ...models import Account
 from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
-from ._shared import ERROR_SHAPE, UNAUTHORIZED, StatusResponse, WireBody
-
-
-class AccountInfo(Account):
-    """An account as listed: never its tokens or password; the stored ``scope`` as the list ``scopes``."""
-
-    scopes: list[str]
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ..shapes import AccountInfo, StatusResponse
+from ._shared import ERROR_SHAPE, UNAUTHORIZED, WireBody
 
 
 def parse_scopes(scope: Any) -> list[str]:
@@ -34,15 +28,14 @@ def parse_scopes(scope: Any) -> list[str]:
     auth="session",
     errors=(UNAUTHORIZED,),
 )
-async def list_user_accounts(ctx: EndpointContext) -> Any:
+async def list_user_accounts(ctx: EndpointContext[None, None]) -> list[AccountInfo] | AuthResponse:
     """The signed-in user's accounts (credential and social)."""
     _, user = await ctx.require_session(use_cache=True)
     hidden = ctx.auth.schema.hidden.get("account", frozenset())
-    out = []
+    out: list[AccountInfo] = []
     for row in await ctx.store.find_accounts(user["id"]):
-        item = {k: v for k, v in row.items() if k not in hidden and k != "scope"}
-        item["scopes"] = parse_scopes(row.get("scope"))
-        out.append(item)
+        listed = {k: v for k, v in row.items() if k not in hidden and k != "scope"}
+        out.append(cast(AccountInfo, {**listed, "scopes": parse_scopes(row.get("scope"))}))
     return out
 
 
@@ -66,9 +59,9 @@ class UnlinkAccountBody(WireBody):
         ErrorDoc(403, (ErrorCode.SESSION_NOT_FRESH,)),
     ),
 )
-async def unlink_account(ctx: EndpointContext) -> Any:
+async def unlink_account(ctx: EndpointContext[UnlinkAccountBody, None]) -> StatusResponse | AuthResponse:
     """Remove one of the user's accounts; the last one cannot be removed."""
-    body: UnlinkAccountBody = ctx.body
+    body = ctx.body
     _, user = await ctx.require_session(use_cache=True)
     accounts = await ctx.store.find_accounts(user["id"])
     if len(accounts) == 1:

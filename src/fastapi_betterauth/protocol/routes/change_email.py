@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, StrictStr
 
 from ...db.adapter import UniqueViolationError
 from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ..shapes import StatusResponse
 from ..validation import ZodEmail
 from ._mail import email_token, verification_mail_enabled, verify_email_url
-from ._shared import ERROR_SHAPE, UNAUTHORIZED, StatusResponse, WireBody
+from ._shared import ERROR_SHAPE, UNAUTHORIZED, WireBody
 
 NO_FLOW = "Verification email isn't enabled"
 
@@ -38,14 +37,14 @@ class ChangeEmailBody(WireBody):
         ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,)),
     ),
 )
-async def change_email(ctx: EndpointContext) -> Any:
+async def change_email(ctx: EndpointContext[ChangeEmailBody, None]) -> StatusResponse | AuthResponse:
     """Change the email address.
 
     Unverified users may switch at once (``update_email_without_verification``); otherwise a link
     goes to the new address (or first a confirmation to the current one). An address that belongs
     to another account answers the same ``{"status": true}`` and sends nothing.
     """
-    body: ChangeEmailBody = ctx.body
+    body = ctx.body
     settings = ctx.auth.settings.user.change_email
     if not settings.enabled:
         raise AuthError(400, ErrorCode.CHANGE_EMAIL_DISABLED)

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import Field, StrictBool
 
 from ...errors import AuthError, ErrorCode
-from ...models import User
 from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..sessions import start_session
-from ._shared import (
-    ERROR_SHAPE,
-    UNAUTHORIZED,
-    StatusResponse,
-    WireBody,
-    check_new_password,
-    check_password_length,
-)
+from ..shapes import ChangePasswordResponse, StatusResponse
+from ._shared import ERROR_SHAPE, UNAUTHORIZED, WireBody, check_new_password, check_password_length
 
 
 class ChangePasswordBody(WireBody):
@@ -27,13 +18,6 @@ class ChangePasswordBody(WireBody):
     new_password: str = Field(alias="newPassword")
     current_password: str = Field(alias="currentPassword")
     revoke_other_sessions: StrictBool = Field(False, alias="revokeOtherSessions")
-
-
-class ChangePasswordResponse(BaseModel):
-    """``token`` is the new session's when other sessions were revoked, else ``null``."""
-
-    token: str | None
-    user: User
 
 
 @endpoint(
@@ -58,13 +42,13 @@ class ChangePasswordResponse(BaseModel):
         ),
     ),
 )
-async def change_password(ctx: EndpointContext) -> Any:
+async def change_password(ctx: EndpointContext[ChangePasswordBody, None]) -> ChangePasswordResponse | AuthResponse:
     """Change the password, given the current one.
 
     With ``revokeOtherSessions`` every session (this one included) is deleted and a new one is
     created and set as the cookie, as Better Auth does.
     """
-    body: ChangePasswordBody = ctx.body
+    body = ctx.body
     _, user = await ctx.require_session()
     check_new_password(ctx, body.new_password)
     check_password_length(ctx, body.current_password, check_min=False)
@@ -106,13 +90,13 @@ class SetPasswordBody(WireBody):
     http=False,
     errors=(ERROR_SHAPE, UNAUTHORIZED, ErrorDoc(400, (ErrorCode.PASSWORD_ALREADY_SET,))),
 )
-async def set_password(ctx: EndpointContext) -> Any:
+async def set_password(ctx: EndpointContext[SetPasswordBody, None]) -> StatusResponse | AuthResponse:
     """Give a password to a user who has none (e.g. signed up with a social provider).
 
     Server-side only (``await auth.api.set_password(body=..., headers=request.headers)``), as in
     Better Auth: over HTTP this path is a 404.
     """
-    body: SetPasswordBody = ctx.body
+    body = ctx.body
     _, user = await ctx.require_session()
     check_new_password(ctx, body.new_password)
     account = await ctx.store.find_credential_account(user["id"])

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import Field, StrictStr
 
 from ...crypto.random import generate_id
 from ...crypto.signing import encode_uri_component
 from ...db.adapter import Row
 from ...errors import AuthError, ErrorCode
 from ...hooks import run_hook
-from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
+from ..context import AnyContext, EndpointContext
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..redirects import redirect
+from ..shapes import DeleteUserResponse
 from ._shared import ERROR_SHAPE, UNAUTHORIZED, WireBody, check_callback_query, check_password_length
 
 DELETE_PREFIX = "delete-account-"
@@ -25,13 +24,6 @@ class DeleteUserBody(WireBody):
     callback_url: StrictStr = Field("", alias="callbackURL")
     password: StrictStr = ""
     token: StrictStr = ""
-
-
-class DeleteUserResponse(BaseModel):
-    """``{"success": true, "message": "User deleted" | "Verification email sent"}``."""
-
-    success: bool
-    message: str
 
 
 @endpoint(
@@ -51,7 +43,7 @@ class DeleteUserResponse(BaseModel):
         ErrorDoc(404, (ErrorCode.INVALID_TOKEN,), "Also an empty 404 when deletion is disabled"),
     ),
 )
-async def delete_user(ctx: EndpointContext) -> Any:
+async def delete_user(ctx: EndpointContext[DeleteUserBody, None]) -> DeleteUserResponse | AuthResponse:
     """Delete the signed-in user, its sessions and accounts.
 
     Proof, in Better Auth's order: the password; or the token from a deletion mail; or (when
@@ -61,7 +53,7 @@ async def delete_user(ctx: EndpointContext) -> Any:
     settings = ctx.auth.settings.user.delete_user
     if not settings.enabled:
         raise AuthError(404)
-    body: DeleteUserBody = ctx.body
+    body = ctx.body
     session, user = await ctx.require_session()
     if body.password:
         check_password_length(ctx, body.password, check_min=False)
@@ -107,9 +99,11 @@ class DeleteUserCallbackQuery(WireBody):
         ErrorDoc(404, (ErrorCode.INVALID_TOKEN, ErrorCode.FAILED_TO_GET_USER_INFO, ErrorCode.NOT_FOUND)),
     ),
 )
-async def delete_user_callback(ctx: EndpointContext) -> Any:
+async def delete_user_callback(
+    ctx: EndpointContext[None, DeleteUserCallbackQuery],
+) -> DeleteUserResponse | AuthResponse:
     """Follow the link in the deletion mail (signed in as that user): deletes, then 302 to ``callbackURL``."""
-    query: DeleteUserCallbackQuery = ctx.query
+    query = ctx.query
     callback = check_callback_query(ctx, query.callback_url)
     if not ctx.auth.settings.user.delete_user.enabled:
         raise AuthError(404, ErrorCode.NOT_FOUND)
@@ -122,19 +116,19 @@ async def delete_user_callback(ctx: EndpointContext) -> Any:
     return {"success": True, "message": "User deleted"}
 
 
-async def _delete_with_token(ctx: EndpointContext, user: Row, token: str) -> None:
+async def _delete_with_token(ctx: AnyContext, user: Row, token: str) -> None:
     row = await ctx.store.consume_verification(DELETE_PREFIX + token)
     if row is None or row.get("value") != user["id"]:
         raise AuthError(404, ErrorCode.INVALID_TOKEN)
     await _delete(ctx, user)
 
 
-async def _delete(ctx: EndpointContext, user: Row) -> None:
+async def _delete(ctx: AnyContext, user: Row) -> None:
     await delete_account(ctx, user)
     ctx.cookies_out.extend(ctx.auth.cookies.expire_session())
 
 
-async def delete_account(ctx: EndpointContext, user: Row, *, actor_id: str | None = None) -> None:
+async def delete_account(ctx: AnyContext, user: Row, *, actor_id: str | None = None) -> None:
     """Delete a user with its sessions and accounts, between the application's hooks; record the event.
 
     Shared by ``delete-user`` (the user themself) and the admin plugin's ``remove-user``.

@@ -6,21 +6,21 @@ import asyncio
 import time
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import Field, StrictStr
 
 from ...crypto.email_tokens import EmailTokenError, EmailTokenExpiredError, verify_email_token
 from ...db.adapter import UniqueViolationError
 from ...errors import AuthError, ErrorCode
 from ...hooks import run_hook
-from ...models import User
-from ..context import EndpointContext
+from ..context import AnyContext, EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..redirects import redirect
 from ..sessions import start_session
+from ..shapes import StatusResponse, VerifyEmailResponse
 from ..urls import append_query_params
 from ..validation import ZodEmail, is_valid_email
 from ._mail import email_token, send_verification_mail, verification_mail_enabled, verify_email_url
-from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query
+from ._shared import ERROR_SHAPE, WireBody, check_callback_query
 
 MINIMUM_ANONYMOUS_SECONDS = 0.5
 """Anonymous requests answer no sooner than this, whatever happened (Better Auth's constant-time floor)."""
@@ -49,13 +49,15 @@ class SendVerificationEmailBody(WireBody):
         ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,)),
     ),
 )
-async def send_verification_email(ctx: EndpointContext) -> Any:
+async def send_verification_email(
+    ctx: EndpointContext[SendVerificationEmailBody, None],
+) -> StatusResponse | AuthResponse:
     """Send (again) the email verification link.
 
     Without a session the answer is always ``{"status": true}`` after the same minimum delay, so it
     does not reveal whether the address is registered or already verified.
     """
-    body: SendVerificationEmailBody = ctx.body
+    body = ctx.body
     if not verification_mail_enabled(ctx):
         raise AuthError(400, ErrorCode.VERIFICATION_EMAIL_NOT_ENABLED)
     found = await ctx.get_session()
@@ -86,13 +88,6 @@ class VerifyEmailQuery(WireBody):
     callback_url: str | None = Field(None, alias="callbackURL")
 
 
-class VerifyEmailResponse(BaseModel):
-    """``user`` is the updated user after an email change, ``null`` otherwise."""
-
-    status: bool
-    user: User | None
-
-
 @endpoint(
     "GET",
     "/verify-email",
@@ -109,43 +104,35 @@ class VerifyEmailResponse(BaseModel):
         ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,)),
     ),
 )
-async def verify_email(ctx: EndpointContext) -> Any:
+async def verify_email(ctx: EndpointContext[None, VerifyEmailQuery]) -> VerifyEmailResponse | AuthResponse:
     """Verify an email address (or complete an email change) from the link in the mail.
 
     Redirects to ``callbackURL`` when one is given, with ``?error=<code>`` on failure; otherwise
     answers JSON (401 on failure).
     """
-    query: VerifyEmailQuery = ctx.query
-    callback = check_callback_query(ctx, query.callback_url)
-
-    def fail(code: ErrorCode) -> AuthError | AuthResponse:
-        if callback:
-            return redirect(append_query_params(callback, {"error": code.value}))
-        return AuthError(401, code)
-
-    def done(body: dict[str, Any]) -> Any:
-        return redirect(callback) if callback else body
+    query = ctx.query
+    answer = _LinkAnswer(check_callback_query(ctx, query.callback_url))
 
     try:
         claims = verify_email_token(query.token, ctx.auth.secrets)
     except EmailTokenExpiredError:
-        return _raise(fail(ErrorCode.TOKEN_EXPIRED))
+        return answer.failure(ErrorCode.TOKEN_EXPIRED)
     except EmailTokenError:
-        return _raise(fail(ErrorCode.INVALID_TOKEN))
+        return answer.failure(ErrorCode.INVALID_TOKEN)
     email = claims["email"]
     if not is_valid_email(email):
-        return _raise(fail(ErrorCode.INVALID_TOKEN))
+        return answer.failure(ErrorCode.INVALID_TOKEN)
 
     if claims.get("updateTo"):
-        return await _change_email(ctx, claims, fail, done, callback)
+        return await _change_email(ctx, claims, answer)
 
     user = await ctx.store.find_user_by_email(email)
     if user is None:
-        return _raise(fail(ErrorCode.USER_NOT_FOUND))
+        return answer.failure(ErrorCode.USER_NOT_FOUND)
     if claims.get("userId") and claims["userId"] != user["id"]:
-        return _raise(fail(ErrorCode.INVALID_TOKEN))
+        return answer.failure(ErrorCode.INVALID_TOKEN)
     if user.get("emailVerified"):
-        return done({"status": True, "user": None})
+        return answer.success({"status": True, "user": None})
     await run_hook(ctx.auth.hooks.before_email_verification, user)
     updated = await ctx.store.update_user(user["id"], {"emailVerified": True}) or {**user, "emailVerified": True}
     ctx.audit("email_verified", subject_id=user["id"])
@@ -156,24 +143,46 @@ async def verify_email(ctx: EndpointContext) -> Any:
             await start_session(ctx, updated, remember=True)
         else:
             ctx.set_session_cookie(current[0], {**current[1], "emailVerified": True})
-    return done({"status": True, "user": None})
+    return answer.success({"status": True, "user": None})
+
+
+class _LinkAnswer:
+    """How verify-email answers: a redirect to the checked ``callbackURL`` when there is one, else JSON."""
+
+    def __init__(self, callback: str | None) -> None:
+        self.callback = callback
+
+    def failure(self, code: ErrorCode) -> AuthResponse:
+        """A redirect with ``?error=<code>``.
+
+        Raises:
+            AuthError: 401 ``code`` when there is no callback.
+        """
+        if not self.callback:
+            raise AuthError(401, code)
+        return redirect(append_query_params(self.callback, {"error": code.value}))
+
+    def success(self, body: VerifyEmailResponse) -> VerifyEmailResponse | AuthResponse:
+        """A redirect to the callback, or ``body``."""
+        return redirect(self.callback) if self.callback else body
 
 
 async def _change_email(
-    ctx: EndpointContext, claims: dict[str, Any], fail: Any, done: Any, callback: str | None
-) -> Any:
-    """The change-email branches of verify-email (protocol §7.2); ``callback`` is the checked callbackURL."""
+    ctx: EndpointContext[None, VerifyEmailQuery], claims: dict[str, Any], answer: _LinkAnswer
+) -> VerifyEmailResponse | AuthResponse:
+    """The change-email branches of verify-email (protocol §7.2)."""
+    callback = answer.callback
     user_id = claims.get("userId")
     if not user_id:
-        return _raise(fail(ErrorCode.INVALID_TOKEN))
+        return answer.failure(ErrorCode.INVALID_TOKEN)
     user = await ctx.store.find_user_by_id(user_id)
     if user is None:
-        return _raise(fail(ErrorCode.USER_NOT_FOUND))
+        return answer.failure(ErrorCode.USER_NOT_FOUND)
     if str(user["email"]).lower() != claims["email"]:
-        return _raise(fail(ErrorCode.INVALID_TOKEN))
+        return answer.failure(ErrorCode.INVALID_TOKEN)
     current = await ctx.get_session()
     if current is not None and current[1]["id"] != user["id"]:
-        return _raise(fail(ErrorCode.INVALID_USER))
+        return answer.failure(ErrorCode.INVALID_USER)
     new_email = str(claims["updateTo"])
     request_type = claims.get("requestType")
 
@@ -191,28 +200,26 @@ async def _change_email(
                 name=user.get("name") or "",
                 new_email=new_email,
             )
-        return done({"status": True})
+        return answer.success({"status": True})
 
     if request_type == "change-email-verification":
         verified = bool(user.get("emailVerified"))
         updated = await _set_email(ctx, user, new_email, verified)
         if updated is None:
-            return _raise(fail(ErrorCode.INVALID_TOKEN))
+            return answer.failure(ErrorCode.INVALID_TOKEN)
         if verified:
             await run_hook(ctx.auth.hooks.after_email_verification, updated)
-        return done({"status": True, "user": ctx.auth.public_user(updated)})
+        return answer.success({"status": True, "user": ctx.auth.public_user(updated)})
 
     # Legacy tokens without a request type: switch at once, unverified, and verify the new address.
     updated = await _set_email(ctx, user, new_email, False)
     if updated is None:
-        return _raise(fail(ErrorCode.INVALID_TOKEN))
+        return answer.failure(ErrorCode.INVALID_TOKEN)
     send_verification_mail(ctx, updated, callback)
-    return done({"status": True, "user": ctx.auth.public_user(updated)})
+    return answer.success({"status": True, "user": ctx.auth.public_user(updated)})
 
 
-async def _set_email(
-    ctx: EndpointContext, user: dict[str, Any], new_email: str, verified: bool
-) -> dict[str, Any] | None:
+async def _set_email(ctx: AnyContext, user: dict[str, Any], new_email: str, verified: bool) -> dict[str, Any] | None:
     """Switch the email (``None`` if another account took the address meanwhile) and refresh the cookie."""
     try:
         updated = await ctx.store.update_user(user["id"], {"email": new_email, "emailVerified": verified})
@@ -225,9 +232,3 @@ async def _set_email(
     if current is not None:
         ctx.set_session_cookie(current[0], {**current[1], "email": new_email, "emailVerified": verified})
     return updated
-
-
-def _raise(outcome: AuthError | AuthResponse) -> AuthResponse:
-    if isinstance(outcome, AuthError):
-        raise outcome
-    return outcome

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 from urllib.parse import urlencode
 
 from ..context import EndpointContext
@@ -14,7 +13,7 @@ _CODE_RE = re.compile(r"^['A-Za-z0-9_-]+$")
 
 
 @endpoint("GET", "/error", operation_id="error", response=str)
-async def error(ctx: EndpointContext) -> Any:
+async def error(ctx: EndpointContext[None, None]) -> str | AuthResponse:
     """Show an authentication error (HTML), or redirect to ``/?error=`` in production."""
     code = ctx.request.query_value("error") or "UNKNOWN"
     if not _CODE_RE.match(code):

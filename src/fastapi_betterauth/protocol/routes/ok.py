@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel
-
 from ..context import EndpointContext
-from ..endpoint import endpoint
-
-
-class OkResponse(BaseModel):
-    """``{"ok": true}``."""
-
-    ok: bool
+from ..endpoint import AuthResponse, endpoint
+from ..shapes import OkResponse
 
 
 @endpoint("GET", "/ok", operation_id="ok", response=OkResponse)
-async def ok(ctx: EndpointContext) -> Any:
+async def ok(ctx: EndpointContext[None, None]) -> OkResponse | AuthResponse:
     """Check that the auth server is up."""
     return {"ok": True}

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import Field, StrictStr
 
 from ...crypto.random import generate_id
 from ...crypto.signing import encode_uri_component
 from ...db.store import is_expired
 from ...errors import AuthError, ErrorCode
 from ...hooks import run_hook
-from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
+from ..context import AnyContext, EndpointContext
+from ..endpoint import AuthResponse, ErrorDoc, Redirect, endpoint
 from ..redirects import redirect
+from ..shapes import RequestPasswordResetResponse, StatusResponse
 from ..urls import set_query_params
 from ..validation import ZodEmail
-from ._shared import ERROR_SHAPE, StatusResponse, WireBody, check_callback_query, check_new_password
+from ._shared import ERROR_SHAPE, WireBody, check_callback_query, check_new_password
 
 RESET_PREFIX = "reset-password:"
 GENERIC_MESSAGE = "If this email exists in our system, check your email for the reset link"
@@ -27,13 +28,6 @@ class RequestPasswordResetBody(WireBody):
 
     email: ZodEmail
     redirect_to: StrictStr = Field("", alias="redirectTo")
-
-
-class RequestPasswordResetResponse(BaseModel):
-    """The same answer whether or not the address is registered."""
-
-    status: bool
-    message: str
 
 
 @endpoint(
@@ -48,13 +42,15 @@ class RequestPasswordResetResponse(BaseModel):
         ErrorDoc(403, (ErrorCode.INVALID_REDIRECT_URL,)),
     ),
 )
-async def request_password_reset(ctx: EndpointContext) -> Any:
+async def request_password_reset(
+    ctx: EndpointContext[RequestPasswordResetBody, None],
+) -> RequestPasswordResetResponse | AuthResponse:
     """Mail a single-use password reset link.
 
     Unknown addresses get the same answer; for known ones the token is stored and mailed after the
     answer, so neither the body nor the timing tells whether an account exists.
     """
-    body: RequestPasswordResetBody = ctx.body
+    body = ctx.body
     if not (ctx.auth.mailer.enabled and ctx.auth.settings.email_and_password.password_reset):
         raise AuthError(400, ErrorCode.RESET_PASSWORD_DISABLED)
     user = await ctx.store.find_user_by_email(body.email)
@@ -69,13 +65,11 @@ async def request_password_reset(ctx: EndpointContext) -> Any:
     return {"status": True, "message": GENERIC_MESSAGE}
 
 
-async def _dummy_lookup(ctx: EndpointContext) -> None:
+async def _dummy_lookup(ctx: AnyContext) -> None:
     await ctx.store.find_verification(RESET_PREFIX + generate_id(24))
 
 
-async def _issue_reset_token(
-    ctx: EndpointContext, user: dict[str, Any], base_url: str, redirect_to: str | None
-) -> None:
+async def _issue_reset_token(ctx: AnyContext, user: dict[str, Any], base_url: str, redirect_to: str | None) -> None:
     """Store the token and mail the link: after the answer, so known and unknown emails take the same time."""
     token = generate_id(24)
     expires_in = ctx.auth.settings.email_and_password.reset_password_token_expires_in
@@ -96,15 +90,18 @@ class ResetPasswordCallbackQuery(WireBody):
     "/reset-password/{token}",
     operation_id="resetPasswordCallback",
     query=ResetPasswordCallbackQuery,
+    response=Redirect,
     redirect="To callbackURL with ?token=<token>, or ?error=INVALID_TOKEN when the token is unknown or expired",
     errors=(ERROR_SHAPE, ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,))),
 )
-async def request_password_reset_callback(ctx: EndpointContext) -> Any:
+async def request_password_reset_callback(
+    ctx: EndpointContext[None, ResetPasswordCallbackQuery],
+) -> Redirect | AuthResponse:
     """Follow the link in the reset mail: 302 to ``callbackURL`` with ``?token=`` (or ``?error=INVALID_TOKEN``).
 
     The token is not spent here; ``POST /reset-password`` spends it.
     """
-    query: ResetPasswordCallbackQuery = ctx.query
+    query = ctx.query
     callback = check_callback_query(ctx, query.callback_url)
     base = ctx.auth.base_url(ctx.request)
     token = ctx.request.params.get("token", "")
@@ -151,12 +148,12 @@ class ResetPasswordBody(WireBody):
         ),
     ),
 )
-async def reset_password(ctx: EndpointContext) -> Any:
+async def reset_password(ctx: EndpointContext[ResetPasswordBody, ResetPasswordQuery]) -> StatusResponse | AuthResponse:
     """Set a new password with the token from the reset link; the token works once.
 
     Other sessions are revoked when ``revoke_sessions_on_password_reset`` is on.
     """
-    body: ResetPasswordBody = ctx.body
+    body = ctx.body
     token = body.token or (ctx.query.token if ctx.query is not None else None)
     if not token:
         raise AuthError(400, ErrorCode.INVALID_TOKEN)

@@ -6,17 +6,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 
 from ..._dates import now
 from ...db.adapter import Row
 from ...errors import AuthError, ErrorCode
-from ...models import Session
-from ..context import EndpointContext
-from ..endpoint import AuthResponse, ErrorDoc, endpoint
-from ._shared import UNAUTHORIZED, SessionResponse, StatusResponse, WireBody
+from ..context import AnyContext, EndpointContext
+from ..endpoint import AuthResponse, ErrorDoc, endpoint, nullable
+from ..shapes import SessionOut, SessionResponse, StatusResponse, UserOut
+from ._shared import UNAUTHORIZED, WireBody
 
 _NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
 
@@ -34,14 +34,14 @@ def _flag(value: str | list[str] | None) -> bool:
     return bool(value)
 
 
-def _needs_refresh(ctx: EndpointContext, session: Row) -> bool:
+def _needs_refresh(ctx: AnyContext, session: Row) -> bool:
     settings = ctx.auth.settings.session
     # Refresh when the last refresh (or creation) is at least update_age ago.
     last_refresh: datetime = session["expiresAt"] - timedelta(seconds=settings.expires_in)
     return last_refresh + timedelta(seconds=settings.update_age) <= now()
 
 
-async def _refresh(ctx: EndpointContext, session: Row, user: Row) -> Row:
+async def _refresh(ctx: EndpointContext[Any, Any], session: Row, user: Row) -> Row:
     t = now()
     expires_at = t + timedelta(seconds=ctx.auth.settings.session.expires_in)
     updated = await ctx.store.update_session(session["token"], {"expiresAt": expires_at, "updatedAt": t})
@@ -52,14 +52,17 @@ async def _refresh(ctx: EndpointContext, session: Row, user: Row) -> Row:
     return updated
 
 
-async def _current(ctx: EndpointContext, *, allow_refresh: bool, defer: bool, use_cache: bool) -> Any:
+async def _current(
+    ctx: EndpointContext[Any, Any], *, allow_refresh: bool, defer: bool, use_cache: bool
+) -> AuthResponse:
     settings = ctx.auth.settings.session
     cookies = ctx.auth.cookies
     if use_cache and settings.cookie_cache.enabled:
         cached = ctx.cached_session()
         if cached is not None:
             # A valid cache cookie answers without the database, and never refreshes.
-            return AuthResponse(body={"session": cached[0], "user": cached[1]}, headers=list(_NO_STORE))
+            answer: SessionResponse = {"session": cast(SessionOut, cached[0]), "user": cast(UserOut, cached[1])}
+            return AuthResponse(body=answer, headers=list(_NO_STORE))
     if cookies.session_data in ctx.cookies:
         # Disabled, bypassed, stale or tampered: the cache cookie must not linger.
         ctx.set_cookie(cookies.expire(cookies.session_data))
@@ -69,12 +72,11 @@ async def _current(ctx: EndpointContext, *, allow_refresh: bool, defer: bool, us
     session, user = found
     refreshable = allow_refresh and not settings.disable_session_refresh and ctx.is_remembered()
     needs_refresh = refreshable and _needs_refresh(ctx, session)
-    body: dict[str, Any]
     if needs_refresh and not defer:
         session = await _refresh(ctx, session, user)
     elif settings.cookie_cache.enabled:
         ctx.set_cookie_cache(session, user, remember=ctx.is_remembered())
-    body = {"session": ctx.auth.public_session(session), "user": ctx.auth.public_user(user)}
+    body: SessionResponse = {"session": ctx.auth.public_session(session), "user": ctx.auth.public_user(user)}
     if defer:
         body["needsRefresh"] = needs_refresh
     return AuthResponse(body=body, headers=list(_NO_STORE))
@@ -85,15 +87,15 @@ async def _current(ctx: EndpointContext, *, allow_refresh: bool, defer: bool, us
     "/get-session",
     operation_id="getSession",
     query=GetSessionQuery,
-    response=SessionResponse | None,
+    response=nullable(SessionResponse),
     auth="optional",
 )
-async def get_session(ctx: EndpointContext) -> Any:
+async def get_session(ctx: EndpointContext[None, GetSessionQuery]) -> SessionResponse | AuthResponse | None:
     """The current session and user, or ``null``.
 
     Slides the session expiry when the last refresh is older than ``session.update_age``.
     """
-    query: GetSessionQuery = ctx.query
+    query = ctx.query
     defer = ctx.auth.settings.session.defer_session_refresh
     return await _current(
         ctx,
@@ -113,11 +115,11 @@ class GetSessionPostBody(WireBody):
     operation_id="getSessionPost",
     body=GetSessionPostBody,
     read_body=False,
-    response=SessionResponse | None,
+    response=nullable(SessionResponse),
     auth="optional",
     errors=(ErrorDoc(405, (ErrorCode.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED,)),),
 )
-async def get_session_post(ctx: EndpointContext) -> Any:
+async def get_session_post(ctx: EndpointContext[GetSessionPostBody, None]) -> SessionResponse | AuthResponse | None:
     """Refresh the session (only with ``session.defer_session_refresh``)."""
     if not ctx.auth.settings.session.defer_session_refresh:
         raise AuthError(405, ErrorCode.METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED, headers=dict(_NO_STORE))
@@ -128,11 +130,11 @@ async def get_session_post(ctx: EndpointContext) -> Any:
     "GET",
     "/list-sessions",
     operation_id="listUserSessions",
-    response=list[Session],
+    response=list[SessionOut],
     auth="fresh",
     errors=(UNAUTHORIZED, ErrorDoc(403, (ErrorCode.SESSION_NOT_FRESH,))),
 )
-async def list_sessions(ctx: EndpointContext) -> Any:
+async def list_sessions(ctx: EndpointContext[None, None]) -> list[SessionOut] | AuthResponse:
     """Every unexpired session of the current user, tokens included."""
     _, user = await ctx.require_session()
     sessions = await ctx.store.list_sessions(user["id"])
@@ -154,9 +156,9 @@ class RevokeSessionBody(WireBody):
     auth="sensitive",
     errors=(UNAUTHORIZED,),
 )
-async def revoke_session(ctx: EndpointContext) -> Any:
+async def revoke_session(ctx: EndpointContext[RevokeSessionBody, None]) -> StatusResponse | AuthResponse:
     """Revoke one of the current user's sessions by token (always ``{"status": true}``)."""
-    body: RevokeSessionBody = ctx.body
+    body = ctx.body
     current, user = await ctx.require_session()
     if await ctx.store.delete_user_session(user["id"], body.token):
         ctx.audit("session_revoked", subject_id=user["id"], reason="one")
@@ -173,7 +175,7 @@ async def revoke_session(ctx: EndpointContext) -> Any:
     auth="sensitive",
     errors=(UNAUTHORIZED,),
 )
-async def revoke_sessions(ctx: EndpointContext) -> Any:
+async def revoke_sessions(ctx: EndpointContext[None, None]) -> StatusResponse | AuthResponse:
     """Revoke every session of the current user, this one included."""
     _, user = await ctx.require_session()
     await ctx.store.delete_sessions(user["id"])
@@ -190,7 +192,7 @@ async def revoke_sessions(ctx: EndpointContext) -> Any:
     auth="sensitive",
     errors=(UNAUTHORIZED,),
 )
-async def revoke_other_sessions(ctx: EndpointContext) -> Any:
+async def revoke_other_sessions(ctx: EndpointContext[None, None]) -> StatusResponse | AuthResponse:
     """Revoke every session of the current user except this one."""
     current, user = await ctx.require_session()
     await ctx.store.delete_sessions(user["id"], except_tokens=[current["token"]])

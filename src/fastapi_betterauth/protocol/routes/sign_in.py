@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
 from ...errors import AuthError, ErrorCode
-from ...models import User
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..sessions import start_session
+from ..shapes import SignInResponse
 from ..validation import is_valid_email
 from ._mail import send_verification_mail
 from ._shared import ERROR_SHAPE, WireBody, check_password_length
@@ -24,15 +22,6 @@ class SignInEmailBody(WireBody):
     # Optional but not nullable (zod .optional()): an explicit null is a validation error.
     callback_url: StrictStr = Field("", alias="callbackURL")
     remember_me: StrictBool = Field(True, alias="rememberMe")
-
-
-class SignInResponse(BaseModel):
-    """Session token and user; ``url`` only when a ``callbackURL`` was given."""
-
-    redirect: bool
-    token: str
-    url: str | None = None
-    user: User
 
 
 @endpoint(
@@ -57,13 +46,13 @@ class SignInResponse(BaseModel):
         ),
     ),
 )
-async def sign_in_email(ctx: EndpointContext) -> Any:
+async def sign_in_email(ctx: EndpointContext[SignInEmailBody, None]) -> SignInResponse | AuthResponse:
     """Sign in with email and password.
 
     Unknown emails, missing credential accounts and wrong passwords all answer the same 401 after
     the same amount of hashing work, so responses do not reveal which emails are registered.
     """
-    body: SignInEmailBody = ctx.body
+    body = ctx.body
     policy = ctx.auth.settings.email_and_password
     if not policy.enabled:
         raise AuthError(400, ErrorCode.EMAIL_PASSWORD_DISABLED)
@@ -97,10 +86,17 @@ async def sign_in_email(ctx: EndpointContext) -> Any:
     except AuthError as error:
         ctx.audit("sign_in_failed", subject_id=user["id"], reason=str(error.code.value).lower() if error.code else None)
         raise
-    result: dict[str, Any] = {"redirect": bool(body.callback_url), "token": session["token"]}
-    if "callback_url" in body.model_fields_set:
-        result["url"] = body.callback_url  # even "" (Better Auth echoes it, with redirect false)
-    result["user"] = ctx.auth.public_user(user)
+    user_out = ctx.auth.public_user(user)
+    result: SignInResponse
+    if "callback_url" in body.model_fields_set:  # echoed even when "" (with redirect false), as Better Auth
+        result = {
+            "redirect": bool(body.callback_url),
+            "token": session["token"],
+            "url": body.callback_url,
+            "user": user_out,
+        }
+    else:
+        result = {"redirect": False, "token": session["token"], "user": user_out}
     if body.callback_url:
         return AuthResponse(body=result, headers=[("Location", body.callback_url)])
     return result

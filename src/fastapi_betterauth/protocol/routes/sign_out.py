@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, StrictBool, StrictStr
 
 from ...errors import ErrorCode
 from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
-from ._shared import SuccessResponse, WireBody
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ..shapes import SuccessResponse
+from ._shared import WireBody
 
 
 class SignOutBody(WireBody):
@@ -30,7 +29,7 @@ class SignOutBody(WireBody):
     auth="optional",
     errors=(ErrorDoc(403, (ErrorCode.MISSING_OR_NULL_ORIGIN, ErrorCode.INVALID_ORIGIN)),),
 )
-async def sign_out(ctx: EndpointContext) -> Any:
+async def sign_out(ctx: EndpointContext[SignOutBody, None]) -> SuccessResponse | AuthResponse:
     """Sign out: delete the current session and expire the session cookies (always 200)."""
     token = ctx.session_token()
     if token is not None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
 from ...db.adapter import UniqueViolationError
 from ...errors import AuthError, ErrorCode
-from ...models import User
 from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..sessions import start_session
+from ..shapes import SignUpResponse
 from ..validation import ZodEmail, is_valid_email
 from ._mail import send_verification_mail
 from ._shared import ERROR_SHAPE, WireBody, check_new_password, user_input
@@ -27,13 +27,6 @@ class SignUpEmailBody(WireBody):
     image: StrictStr = ""
     callback_url: StrictStr = Field("", alias="callbackURL")
     remember_me: StrictBool = Field(True, alias="rememberMe")
-
-
-class SignUpResponse(BaseModel):
-    """The new user, and its session token unless sign-up does not sign in."""
-
-    token: str | None
-    user: User
 
 
 @endpoint(
@@ -59,13 +52,13 @@ class SignUpResponse(BaseModel):
         ErrorDoc(422, (ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL,)),
     ),
 )
-async def sign_up_email(ctx: EndpointContext) -> Any:
+async def sign_up_email(ctx: EndpointContext[SignUpEmailBody, None]) -> SignUpResponse | AuthResponse:
     """Sign up a user with email and password.
 
     Creates the user, its credential account and (unless email verification is required or
     ``auto_sign_in`` is off) a session, whose cookie is set.
     """
-    body: SignUpEmailBody = ctx.body
+    body = ctx.body
     policy = ctx.auth.settings.email_and_password
     if not policy.enabled or policy.disable_sign_up:
         raise AuthError(400, ErrorCode.EMAIL_PASSWORD_SIGN_UP_DISABLED)
@@ -107,7 +100,9 @@ def _image(body: SignUpEmailBody) -> str | None:
     return body.image if "image" in body.model_fields_set else None
 
 
-async def _existing_user(ctx: EndpointContext, password: str, data: dict[str, Any], signs_in: bool) -> Any:
+async def _existing_user(
+    ctx: EndpointContext[SignUpEmailBody, None], password: str, data: dict[str, Any], signs_in: bool
+) -> SignUpResponse:
     if signs_in:
         raise AuthError(422, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL)
     # Without auto sign-in the answer must not reveal that the email is taken: hash anyway and answer

@@ -7,8 +7,10 @@ from typing import Any, ClassVar
 from ..._dates import now
 from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
-from ._shared import UNAUTHORIZED, SessionOnlyResponse, WireBody
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ..fields import typed_value
+from ..shapes import SessionOnlyResponse
+from ._shared import UNAUTHORIZED, WireBody
 
 _CORE_SESSION_FIELDS = frozenset(
     {"id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"}
@@ -31,9 +33,9 @@ class UpdateSessionBody(WireBody):
     auth="session",
     errors=(UNAUTHORIZED, ErrorDoc(400, (), "`No fields to update`")),
 )
-async def update_session(ctx: EndpointContext) -> Any:
+async def update_session(ctx: EndpointContext[UpdateSessionBody, None]) -> SessionOnlyResponse | AuthResponse:
     """Update the current session's additional fields and re-issue the session cookie."""
-    body: UpdateSessionBody = ctx.body
+    body = ctx.body
     table = ctx.auth.schema.tables["session"]
     values: dict[str, Any] = {}
     for key, value in (body.model_extra or {}).items():
@@ -41,7 +43,7 @@ async def update_session(ctx: EndpointContext) -> Any:
             continue
         if not table.field(key).input:
             raise AuthError(400, ErrorCode.FIELD_NOT_ALLOWED, f"{key} is not allowed to be set")
-        values[key] = value
+        values[key] = typed_value(table.field(key), value, where="body")
     if not values:
         raise AuthError(400, None, "No fields to update")
     session, user = await ctx.require_session()

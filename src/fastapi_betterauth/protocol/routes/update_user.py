@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import Field
 
 from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
-from ._shared import UNAUTHORIZED, StatusResponse, WireBody, user_input
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ..shapes import StatusResponse
+from ._shared import UNAUTHORIZED, WireBody, user_input
 
 
 class UpdateUserBody(WireBody):
@@ -34,12 +35,12 @@ class UpdateUserBody(WireBody):
         ErrorDoc(400, (ErrorCode.EMAIL_CAN_NOT_BE_UPDATED, ErrorCode.FIELD_NOT_ALLOWED), "or `No fields to update`"),
     ),
 )
-async def update_user(ctx: EndpointContext) -> Any:
+async def update_user(ctx: EndpointContext[UpdateUserBody, None]) -> StatusResponse | AuthResponse:
     """Update the current user's name, image or additional fields, and re-issue the session cookie."""
     raw = ctx.request.body if isinstance(ctx.request.body, dict) else {}
     if raw.get("email"):
         raise AuthError(400, ErrorCode.EMAIL_CAN_NOT_BE_UPDATED)
-    body: UpdateUserBody = ctx.body
+    body = ctx.body
     values = user_input(ctx, body.model_extra or {}, action="update")
     if "name" in raw:
         if body.name is None:

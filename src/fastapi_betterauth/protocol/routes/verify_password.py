@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
-from ..endpoint import ErrorDoc, endpoint
-from ._shared import UNAUTHORIZED, StatusResponse, WireBody, check_password_length
+from ..endpoint import AuthResponse, ErrorDoc, endpoint
+from ..shapes import StatusResponse
+from ._shared import UNAUTHORIZED, WireBody, check_password_length
 
 
 class VerifyPasswordBody(WireBody):
@@ -25,9 +24,9 @@ class VerifyPasswordBody(WireBody):
     auth="sensitive",
     errors=(UNAUTHORIZED, ErrorDoc(400, (ErrorCode.INVALID_PASSWORD, ErrorCode.PASSWORD_TOO_LONG))),
 )
-async def verify_password(ctx: EndpointContext) -> Any:
+async def verify_password(ctx: EndpointContext[VerifyPasswordBody, None]) -> StatusResponse | AuthResponse:
     """Check the current user's password (for re-authentication before sensitive actions)."""
-    body: VerifyPasswordBody = ctx.body
+    body = ctx.body
     check_password_length(ctx, body.password, check_min=False)
     _, user = await ctx.require_session()
     account = await ctx.store.find_credential_account(user["id"])
