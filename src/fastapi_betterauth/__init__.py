@@ -38,6 +38,7 @@ from .email import (
 from .errors import AuthError, ConfigurationError, ErrorCode
 from .hooks import AuthHooks
 from .integration import (
+    AUTH_ERROR_RESPONSES,
     CurrentIdentity,
     CurrentSession,
     CurrentUser,
@@ -72,6 +73,7 @@ from .settings import (
 )
 
 __all__ = [
+    "AUTH_ERROR_RESPONSES",
     "AccessControl",
     "Account",
     "Adapter",

@@ -12,7 +12,7 @@ from ._dates import parse_iso
 from .errors import AuthError, ErrorCode
 from .protocol.context import EndpointContext
 from .protocol.endpoint import AuthResponse, ErrorDoc, endpoint
-from .protocol.routes._shared import ERROR_SHAPE, WireBody
+from .protocol.routes._shared import WireBody
 
 
 class ListAuthEventsQuery(WireBody):
@@ -55,8 +55,7 @@ class ListAuthEventsResponse(TypedDict):
     response=ListAuthEventsResponse,
     tags=("Admin",),
     errors=(
-        ERROR_SHAPE,
-        ErrorDoc(401, (), "Empty body: no session"),
+        ErrorDoc(401, (), "No session (an empty body)", empty=True),
         ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS,)),
     ),
 )

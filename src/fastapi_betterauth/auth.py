@@ -86,14 +86,7 @@ class BetterAuth:
         require_public_url(self.settings)
         secret = resolve_secret(self.settings)  # fails fast on a missing or weak secret in a deployment
         origin = server_origin(self.settings.base_url) if self.settings.base_url else None
-        trusted = TrustedOrigins.compile(([origin] if origin else []) + list(self.settings.trusted_origins))
-        if (database is None) == (adapter is None):
-            raise ConfigurationError("pass exactly one of database=<SQLAlchemy URL> or adapter=<Adapter>")
-        if adapter is None:
-            from .db.sqlalchemy import SQLAlchemyAdapter
-
-            assert database is not None
-            adapter = SQLAlchemyAdapter(database)
+        self.adapter: Adapter = _one_adapter(database, adapter)
         self.plugins = tuple(plugins)
         self.jwt_verifiers = tuple(jwt_verifiers)
         ids = [p.id for p in self.plugins]
@@ -102,35 +95,17 @@ class BetterAuth:
         self.audit = audit or AuditTrail()
         extra_tables = (AUDIT_TABLE,) if self.audit.store else ()
         schema = merge_schema(CORE_SCHEMA, *(p.schema for p in self.plugins), extra_tables)
-        adapter.use_schema(schema)
-        self.adapter: Adapter = adapter
-        self.endpoints: tuple[AnyEndpoint, ...] = BASE_ENDPOINTS + tuple(e for p in self.plugins for e in p.endpoints)
-        if self.audit.store:
-            from .audit_endpoints import list_auth_events
-
-            self.endpoints += (list_auth_events,)
-        seen: set[tuple[str, str]] = set()
-        for endpoint in self.endpoints:
-            key = (endpoint.method, endpoint.path)
-            if key in seen:
-                raise ConfigurationError(f"two endpoints for {endpoint.method} {endpoint.path}")
-            seen.add(key)
-        secure = self.settings.advanced.use_secure_cookies
-        if secure is None:
-            base = self.settings.base_url
-            secure = base.startswith("https://") if base else self.settings.environment == "production"
+        self.adapter.use_schema(schema)
+        self.endpoints = self._endpoints()
+        secrets = self.settings.verification_secrets(secret)
         self.context = AuthContext(
             settings=self.settings,
             secret=secret,
-            secrets=self.settings.verification_secrets(secret),
-            adapter=adapter,
-            store=AuthStore(adapter),
+            secrets=secrets,
+            adapter=self.adapter,
+            store=AuthStore(self.adapter),
             schema=SchemaView.of(schema),
-            cookies=CookieConfig(
-                prefix=self.settings.advanced.cookie_prefix,
-                secure=secure,
-                session_max_age=self.settings.session.expires_in,
-            ),
+            cookies=self._cookies(),
             hashing=PasswordHashing(password_hasher, workers=self.settings.password_hash_workers),
             plugins=self.plugins,
             rate_limiter=self._rate_limiter(),
@@ -142,10 +117,10 @@ class BetterAuth:
             password_policy=password_policy,
             audit=self.audit,
             origin=origin,
-            trusted=trusted,
-            credentials=CredentialReader(secret, self.settings.verification_secrets(secret)),
+            trusted=TrustedOrigins.compile(([origin] if origin else []) + list(self.settings.trusted_origins)),
+            credentials=CredentialReader(secret, secrets),
         )
-        self.audit.adapter = adapter
+        self.audit.adapter = self.adapter
         for plugin in self.plugins:
             if plugin.init is not None:
                 plugin.init(self.context)
@@ -155,6 +130,31 @@ class BetterAuth:
         from .integration.dependencies import register_instance
 
         register_instance(self)
+
+    def _endpoints(self) -> tuple[AnyEndpoint, ...]:
+        """The core routes, the plugins' and the audit listing; two for one method and path is an error."""
+        endpoints = BASE_ENDPOINTS + tuple(e for p in self.plugins for e in p.endpoints)
+        if self.audit.store:
+            from .audit_endpoints import list_auth_events
+
+            endpoints += (list_auth_events,)
+        seen: set[tuple[str, str]] = set()
+        for endpoint in endpoints:
+            key = (endpoint.method, endpoint.path)
+            if key in seen:
+                raise ConfigurationError(f"two endpoints for {endpoint.method} {endpoint.path}")
+            seen.add(key)
+        return endpoints
+
+    def _cookies(self) -> CookieConfig:
+        """Cookie names and attributes: ``__Secure-`` and ``Secure`` when the server is https."""
+        secure = self.settings.advanced.use_secure_cookies
+        if secure is None:
+            base = self.settings.base_url
+            secure = base.startswith("https://") if base else self.settings.environment == "production"
+        return CookieConfig(
+            prefix=self.settings.advanced.cookie_prefix, secure=secure, session_max_age=self.settings.session.expires_in
+        )
 
     def _rate_limiter(self) -> MemoryRateLimiter | None:
         enabled = self.settings.rate_limit.enabled
@@ -218,18 +218,8 @@ class BetterAuth:
 
         install_error_handler(app)
 
-    async def session_from_headers(
-        self, headers: Mapping[str, str], *, query: Mapping[str, str | list[str]] | None = None
-    ) -> tuple[Row, Row] | None:
-        """The (session, user) rows a request with these headers is signed in as, or ``None``.
-
-        Reads the credentials as the auth routes do: the session cookie, or with the bearer plugin
-        ``Authorization: Bearer <session token>``. An expired session is deleted and gives ``None``.
-        """
-        found = await self._session({k.lower(): v for k, v in headers.items()})
-        return None if found is None else (found[0], found[1])
-
     async def _session(self, headers: Mapping[str, str]) -> tuple[Row, Row, str] | None:
+        """The live session the credentials name, its user and how it came; an expired one is deleted."""
         credential = self.context.credentials.session(headers, cookie_name=self.context.cookies.session_token)
         if credential is None:
             return None
@@ -317,3 +307,19 @@ class BetterAuth:
         await self.audit.flush()
         self.context.hashing.close()
         await self.adapter.close()
+
+
+def _one_adapter(database: str | None, adapter: Adapter | None) -> Adapter:
+    """The storage: an adapter given, or a SQLAlchemy one for a URL (exactly one of the two).
+
+    Raises:
+        ConfigurationError: both or neither.
+    """
+    if (database is None) == (adapter is None):
+        raise ConfigurationError("pass exactly one of database=<SQLAlchemy URL> or adapter=<Adapter>")
+    if adapter is not None:
+        return adapter
+    from .db.sqlalchemy import SQLAlchemyAdapter
+
+    assert database is not None
+    return SQLAlchemyAdapter(database)

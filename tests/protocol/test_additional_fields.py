@@ -42,6 +42,7 @@ BAD = [
     ({"newsletter": "yes"}, "[body.newsletter] Invalid input: expected boolean, received string"),
     ({"birthday": "not a date"}, "[body.birthday] Invalid input: expected date, received string"),
     ({"birthday": {}}, "[body.birthday] Invalid input: expected date, received object"),
+    ({"nickname": "a\x00b"}, "[body.nickname] Invalid input: NUL characters are not allowed"),
 ]
 
 

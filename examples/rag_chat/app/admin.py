@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from fastapi_betterauth import User, require_role
+from fastapi_betterauth import AUTH_ERROR_RESPONSES, User, require_role
 
 from . import store
 from .models import Usage
 from .routes import Engine
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = APIRouter(prefix="/api/admin", tags=["admin"], responses=AUTH_ERROR_RESPONSES)
 
 
 @router.get("/usage", responses={403: {"description": "The caller is not an admin"}})

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fastapi_betterauth import CurrentIdentity, CurrentUser
+from fastapi_betterauth import AUTH_ERROR_RESPONSES, CurrentIdentity, CurrentUser
 
 from . import store
 from .generator import AnswerGenerator, Turn
@@ -31,7 +31,8 @@ HISTORY_TURNS = 6
 router = APIRouter(
     prefix="/api",
     responses={
-        401: {"description": "No valid session cookie, bearer token or JWT"},
+        **AUTH_ERROR_RESPONSES,
+        400: {"model": ErrorMessage, "description": "The body is not valid JSON"},
         404: {"model": ErrorMessage, "description": "No such conversation among the caller's"},
     },
 )

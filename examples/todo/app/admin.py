@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from fastapi_betterauth import User, require_role
+from fastapi_betterauth import AUTH_ERROR_RESPONSES, User, require_role
 
 from .models import Task, tasks
 from .routes import Engine, StatusFilter, select_tasks, status_condition
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = APIRouter(prefix="/api/admin", tags=["admin"], responses=AUTH_ERROR_RESPONSES)
 
 Admin = Annotated[User, require_role("admin")]
 

@@ -36,7 +36,7 @@ MAX_TASK_ID = 2**31 - 1
 class TaskCreate(BaseModel):
     """What a client sends to create a task."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     title: Title
     description: Description | None = None
@@ -46,7 +46,7 @@ class TaskCreate(BaseModel):
 class TaskUpdate(BaseModel):
     """``PUT``: the fields to change. ``title`` and ``completed`` may be left out but not set to null."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     title: Title = Field(None, json_schema_extra={"nullable": False})  # type: ignore[assignment]
     description: Description | None = None

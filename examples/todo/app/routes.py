@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fastapi_betterauth import CurrentUser
+from fastapi_betterauth import AUTH_ERROR_RESPONSES, CurrentUser
 
 from .models import MAX_TASK_ID, ErrorMessage, Task, TaskCreate, TaskUpdate, tasks
 
@@ -20,7 +20,8 @@ router = APIRouter(
     prefix="/api/tasks",
     tags=["tasks"],
     responses={
-        401: {"description": "No valid session cookie, bearer token or JWT"},
+        **AUTH_ERROR_RESPONSES,
+        400: {"model": ErrorMessage, "description": "The body is not valid JSON"},
         404: {"model": ErrorMessage, "description": "No such task among the caller's"},
     },
 )
@@ -38,7 +39,12 @@ MAX_PAGE = 1000
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Most tasks in one answer")]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Tasks to skip")]
 StatusFilter = Annotated[
-    str, Query(alias="status", description="`all` (default), `pending` or `completed`; anything else is a 400")
+    str,
+    Query(
+        alias="status",
+        description="`all` (default), `pending` or `completed`; anything else is a 400",
+        json_schema_extra={"enum": ["all", "pending", "completed"]},
+    ),
 ]
 
 

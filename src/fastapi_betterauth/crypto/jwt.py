@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 import jwt as pyjwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -19,7 +19,6 @@ from jwt.warnings import InsecureKeyLengthWarning
 
 from ..errors import CryptoError
 
-JWTAlgorithm = Literal["EdDSA", "ES256", "ES512", "RS256", "PS256"]
 ASYMMETRIC_ALGORITHMS: tuple[str, ...] = (
     "EdDSA",
     "ES256",

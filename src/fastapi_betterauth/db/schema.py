@@ -139,11 +139,6 @@ def merge_schema(base: Schema, *extensions: Iterable[TableSpec]) -> dict[str, Ta
     return merged
 
 
-def input_fields(table: TableSpec) -> frozenset[str]:
-    """Fields a user may set through sign-up / update-user."""
-    return frozenset(spec.name for spec in table.fields if spec.input and spec.name != "id")
-
-
 def hidden_fields(table: TableSpec) -> frozenset[str]:
     """Fields never included in responses (``returned: false``)."""
     return frozenset(spec.name for spec in table.fields if not spec.returned)

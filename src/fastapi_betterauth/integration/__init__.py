@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .dependencies import (
+    AUTH_ERROR_RESPONSES,
     CurrentIdentity,
     CurrentSession,
     CurrentUser,
@@ -21,6 +22,7 @@ from .responses import error_to_response
 from .router import create_auth_router
 
 __all__ = [
+    "AUTH_ERROR_RESPONSES",
     "CurrentIdentity",
     "CurrentSession",
     "CurrentUser",

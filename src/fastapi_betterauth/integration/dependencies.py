@@ -17,6 +17,7 @@ from ..crypto.jwt import ExpiredJWTError, JWTError
 from ..errors import AuthError, ConfigurationError, ErrorCode
 from ..models import Identity, SessionAndUser, User
 from ..protocol.credentials import bearer_jwt
+from .openapi import ErrorBody
 from .responses import query_dict, request_headers
 
 if TYPE_CHECKING:
@@ -240,6 +241,18 @@ def install_error_handler(app: Any) -> None:
         # request so the handler takes effect.
         app.middleware_stack = None
 
+
+AUTH_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorBody,
+        "description": "No valid session cookie, bearer token or JWT: `UNAUTHORIZED`, `INVALID_TOKEN`, `TOKEN_EXPIRED`",
+    },
+    403: {
+        "model": ErrorBody,
+        "description": "Signed in but not allowed: a role or permission (`FORBIDDEN`) or a ban (`BANNED_USER`)",
+    },
+}
+"""The answers of the dependencies, for OpenAPI: ``APIRouter(responses=AUTH_ERROR_RESPONSES)``."""
 
 CurrentIdentity = Annotated[Identity, Depends(current_identity)]
 """``async def route(identity: CurrentIdentity)``: user, session or claims, and how they were proven."""

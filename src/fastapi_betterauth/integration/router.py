@@ -7,18 +7,17 @@ response and documented errors to OpenAPI.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 from starlette.responses import Response
 
-from ..errors import ERROR_MESSAGES, AuthError
+from ..errors import AuthError
 from ..protocol.dispatch import dispatch, error_response
-from ..protocol.endpoint import AnyEndpoint, Nullable, Redirect
+from ..protocol.endpoint import AnyEndpoint
 from ..protocol.validation import parse_body
+from . import openapi
 from .responses import read_body, to_auth_request, to_starlette_response
 
 if TYPE_CHECKING:
@@ -27,51 +26,15 @@ if TYPE_CHECKING:
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
-class ErrorBody(BaseModel):
-    """Better Auth's error shape."""
-
-    message: str
-    code: str | None = None
-
-
-def _openapi_extra(endpoint: AnyEndpoint) -> dict[str, Any]:
+def _openapi_extra(endpoint: AnyEndpoint, auth: BetterAuth) -> dict[str, Any]:
     extra: dict[str, Any] = {}
-    parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"{(\w+)}", endpoint.path)
-    ]
-    if endpoint.body is not None:
-        schema = endpoint.body.model_json_schema(by_alias=True, mode="validation")
-        required = any(f.is_required() for f in endpoint.body.model_fields.values())
-        content = {"application/json": {"schema": schema}}
-        if endpoint.media == "json+form":
-            content["application/x-www-form-urlencoded"] = {"schema": schema}
-        extra["requestBody"] = {"required": required, "content": content}
-    if endpoint.query is not None:
-        schema = endpoint.query.model_json_schema(by_alias=True, mode="validation")
-        required_names = set(schema.get("required", []))
-        parameters += [
-            {"name": name, "in": "query", "required": name in required_names, "schema": prop}
-            for name, prop in schema.get("properties", {}).items()
-        ]
+    body = openapi.request_body(endpoint, auth)
+    if body is not None:
+        extra["requestBody"] = body
+    parameters = openapi.parameters(endpoint)
     if parameters:
         extra["parameters"] = parameters
     return extra
-
-
-def _responses(endpoint: AnyEndpoint) -> dict[int | str, dict[str, Any]]:
-    responses: dict[int | str, dict[str, Any]] = {}
-    if endpoint.redirect:
-        responses[302] = {
-            "description": endpoint.redirect,
-            "headers": {"Location": {"schema": {"type": "string"}, "description": "The redirect target"}},
-        }
-    for doc in endpoint.errors:
-        entry = responses.setdefault(doc.status, {"model": ErrorBody, "description": ""})
-        codes = ", ".join(f"`{c.value}` ({ERROR_MESSAGES.get(c, '')})" for c in doc.codes)
-        text = " ".join(part for part in (doc.description, codes) if part)
-        entry["description"] = "; ".join(p for p in (entry["description"], text) if p) or "Error"
-    return responses
 
 
 def _route_handler(auth: BetterAuth, endpoint: AnyEndpoint) -> Callable[[Request], Awaitable[Response]]:
@@ -111,17 +74,6 @@ def _not_found(auth: BetterAuth) -> Callable[[Request], Awaitable[Response]]:
     return not_found
 
 
-def _response_model(endpoint: AnyEndpoint) -> Any:
-    """The type OpenAPI documents for a 200 answer (none for endpoints that only redirect)."""
-    declared = endpoint.response
-    if declared is Redirect or endpoint.redirect:
-        return None
-    if isinstance(declared, Nullable):
-        kind: Any = declared.of
-        return kind | None
-    return declared
-
-
 def create_auth_router(auth: BetterAuth) -> APIRouter:
     """The ``APIRouter`` serving every auth endpoint under ``settings.base_path``.
 
@@ -139,11 +91,12 @@ def create_auth_router(auth: BetterAuth) -> APIRouter:
             operation_id=endpoint.operation_id,
             summary=endpoint.summary or None,
             description=endpoint.description or None,
-            response_model=_response_model(endpoint),
+            response_model=openapi.response_model(endpoint),
             status_code=302 if endpoint.redirect else None,
-            responses=_responses(endpoint),
+            responses=openapi.responses(endpoint),
             tags=list(endpoint.tags),
-            openapi_extra=_openapi_extra(endpoint),
+            openapi_extra=_openapi_extra(endpoint, auth),
+            include_in_schema=endpoint.available is None or endpoint.available(auth.context),
         )
     router.add_api_route("/{path:path}", _not_found(auth), methods=_ALL_METHODS, include_in_schema=False)
     return router

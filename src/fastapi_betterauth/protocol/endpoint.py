@@ -18,7 +18,7 @@ from ..errors import ErrorCode
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from .context import EndpointContext
+    from .context import AuthContext, EndpointContext
 
 AuthLevel = Literal["none", "optional", "session", "sensitive", "fresh"]
 BodyMedia = Literal["json", "json+form"]
@@ -158,6 +158,8 @@ class ErrorDoc:
     status: int
     codes: tuple[ErrorCode, ...] = ()
     description: str = ""
+    empty: bool = False
+    """The answer has no body at all (Better Auth's admin routes answer 401 so)."""
 
 
 @dataclass(frozen=True)
@@ -181,13 +183,18 @@ class Endpoint(Generic[B, Q, R]):
     errors: tuple[ErrorDoc, ...] = ()
     csrf: bool = False
     """Apply the fetch-metadata CSRF check (sign-in and sign-up only)."""
-    tags: tuple[str, ...] = ("Default",)
+    tags: tuple[str, ...] = ("Auth",)
     http: bool = True
     """False for server-only endpoints (``auth.api`` only, 404 over HTTP)."""
     redirect: str = ""
     """For endpoints that always answer 302: where to (documented in OpenAPI instead of a 200 body)."""
     read_body: bool = True
     """False: the body is never read or parsed (better-call ``disableBody``)."""
+    answer_media: str = "application/json"
+    """Media type of the 200 answer (the error page answers HTML)."""
+    available: Callable[[AuthContext], bool] | None = None
+    """Whether this server's configuration serves the route; OpenAPI leaves out those it does not (they
+    answer Better Auth's "disabled" error)."""
 
 
 AnyEndpoint = Endpoint[Any, Any, Any]
@@ -203,6 +210,8 @@ class _Options(TypedDict, total=False):
     http: bool
     redirect: str
     read_body: bool
+    answer_media: str
+    available: Callable[[AuthContext], bool]
 
 
 @overload
@@ -284,10 +293,12 @@ def endpoint(
             description=description.strip(),
             errors=tuple(options.get("errors", ())),
             csrf=options.get("csrf", False),
-            tags=tuple(options.get("tags", ("Default",))),
+            tags=tuple(options.get("tags", ("Auth",))),
             http=options.get("http", True),
             redirect=options.get("redirect", ""),
             read_body=options.get("read_body", True),
+            answer_media=options.get("answer_media", "application/json"),
+            available=options.get("available"),
         )
 
     return wrap

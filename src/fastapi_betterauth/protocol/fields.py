@@ -14,14 +14,15 @@ from typing import Any
 from .._dates import parse_iso
 from ..db.schema import FieldSpec, TableSpec
 from ..errors import AuthError, ErrorCode
-from .validation import js_type
+from .validation import js_type, reject_nul
 
 
 def typed_value(spec: FieldSpec, value: Any, *, where: str) -> Any:
     """``value`` as the column stores it (ISO strings and JavaScript millisecond timestamps become dates).
 
     Raises:
-        AuthError: 400 ``VALIDATION_ERROR`` ``[<where>.<field>] Invalid input: expected <type>, received <type>``.
+        AuthError: 400 ``VALIDATION_ERROR``: ``[<where>.<field>] Invalid input: expected <type>, received
+            <type>``, or NUL characters (which PostgreSQL cannot store).
     """
 
     def invalid() -> AuthError:
@@ -36,6 +37,7 @@ def typed_value(spec: FieldSpec, value: Any, *, where: str) -> Any:
         if spec.required:
             raise invalid()
         return None
+    reject_nul(value, f"{where}.{spec.name}")
     if spec.type == "string":
         ok = isinstance(value, str)
     elif spec.type == "boolean":

@@ -12,7 +12,7 @@ import re
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
-from pydantic import AfterValidator, BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError, WithJsonSchema
 
 from ..errors import AuthError, ErrorCode
 from .endpoint import BodyMedia
@@ -42,8 +42,14 @@ def _zod_email(value: str) -> str:
     return value
 
 
-ZodEmail = Annotated[str, AfterValidator(_zod_email)]
+EMAIL_SCHEMA = {"type": "string", "maxLength": MAX_EMAIL_LENGTH, "pattern": _EMAIL_RE.pattern}
+"""What OpenAPI says of an email field: zod's own pattern (ECMA-262 compatible) and the length limit."""
+
+ZodEmail = Annotated[str, AfterValidator(_zod_email), WithJsonSchema(EMAIL_SCHEMA)]
 """A body field checked like zod's ``z.email()`` (a VALIDATION_ERROR "Invalid email address"); case is kept."""
+
+EmailText = Annotated[str, WithJsonSchema(EMAIL_SCHEMA)]
+"""An email field the handler checks itself (answering Better Auth's ``INVALID_EMAIL`` code)."""
 
 
 def js_length(text: str) -> int:
@@ -183,7 +189,7 @@ def _find_nul(value: Any, path: str) -> str | None:
 
 
 def reject_nul(value: Any, where: str) -> None:
-    """Refuse NUL characters anywhere in the input: PostgreSQL text cannot store them.
+    """Refuse NUL characters in ``value`` (at any depth): PostgreSQL text cannot store them.
 
     Raises:
         AuthError: 400 ``VALIDATION_ERROR``.
@@ -191,6 +197,16 @@ def reject_nul(value: Any, where: str) -> None:
     found = _find_nul(value, where)
     if found:
         raise AuthError(400, ErrorCode.VALIDATION_ERROR, f"[{found}] Invalid input: NUL characters are not allowed")
+
+
+def _declared(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``data`` that are the model's own fields (by wire name), text or lists of text.
+
+    Other keys are ignored by every route (or type-checked where they are stored, see ``fields.py``), and
+    object-valued fields are used as data, never stored as text.
+    """
+    names = {field.alias or name for name, field in model.model_fields.items()}
+    return {k: v for k, v in data.items() if k in names and isinstance(v, str | list)}
 
 
 def validate(model: type[M], data: Any, where: str) -> M:
@@ -214,7 +230,7 @@ def validate(model: type[M], data: Any, where: str) -> M:
             ErrorCode.VALIDATION_ERROR,
             f"[{where}] Invalid input: expected {expected}, received {js_type(data)}",
         )
-    reject_nul(data, where)
+    reject_nul(_declared(model, data), where)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -33,7 +33,7 @@ def _coerce_str(value: Any) -> Any:
 
 CoercedStr = Annotated[str, BeforeValidator(_coerce_str)]
 Roles = StrictStr | list[StrictStr]
-NO_SESSION = ErrorDoc(401, (), "Empty body: no session")
+NO_SESSION = ErrorDoc(401, (), "No session (an empty body, as Better Auth answers)", empty=True)
 TAGS = ("Admin",)
 
 
@@ -120,3 +120,18 @@ def may_act_as(auth: AuthContext, acting_user: Row, user: Row) -> bool:
     impersonate the root admin could still list its session tokens, or set its password.
     """
     return acting_user["id"] == user["id"] or not is_admin(auth, user) or may_act_as_admins(auth, acting_user)
+
+
+def admin_errors(
+    denied: ErrorCode | tuple[ErrorCode, ...], *more: ErrorDoc, on_a_user: bool = False
+) -> tuple[ErrorDoc, ...]:
+    """What an admin route answers besides its 200, for OpenAPI.
+
+    An empty 401 without a session, 403 ``denied`` without the permission, ``more``, and with
+    ``on_a_user`` 404 ``USER_NOT_FOUND`` for an unknown target.
+    """
+    codes = denied if isinstance(denied, tuple) else (denied,)
+    docs = [NO_SESSION, ErrorDoc(403, codes), *more]
+    if on_a_user:
+        docs.append(ErrorDoc(404, (ErrorCode.USER_NOT_FOUND,)))
+    return tuple(docs)

@@ -10,10 +10,9 @@ from typing_extensions import TypedDict
 from ...errors import AuthError, ErrorCode
 from ...protocol.context import EndpointContext
 from ...protocol.endpoint import AuthResponse, ErrorDoc, endpoint
-from ...protocol.routes._shared import ERROR_SHAPE
 from ...protocol.sessions import start_session, use_session
 from ...protocol.shapes import SessionOut, UserOut
-from .guards import NO_SESSION, TAGS, UserIdBody, acting, is_admin, may_act_as_admins, target
+from .guards import NO_SESSION, TAGS, UserIdBody, acting, admin_errors, is_admin, may_act_as_admins, target
 from .options import admin_options
 
 
@@ -31,11 +30,8 @@ class ImpersonationResponse(TypedDict):
     body=UserIdBody,
     response=ImpersonationResponse,
     tags=TAGS,
-    errors=(
-        ERROR_SHAPE,
-        NO_SESSION,
-        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS, ErrorCode.YOU_CANNOT_IMPERSONATE_ADMINS)),
-        ErrorDoc(404, (ErrorCode.USER_NOT_FOUND,)),
+    errors=admin_errors(
+        (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS, ErrorCode.YOU_CANNOT_IMPERSONATE_ADMINS), on_a_user=True
     ),
 )
 async def impersonate_user(ctx: EndpointContext[UserIdBody, None]) -> ImpersonationResponse | AuthResponse:

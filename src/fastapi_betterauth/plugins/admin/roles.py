@@ -5,17 +5,17 @@ Mirrors ``setRole`` and ``userHasPermission`` of better-auth/src/plugins/admin/r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import Field, StrictStr, model_validator
+from pydantic import ConfigDict, Field, StrictStr, model_validator
 from typing_extensions import TypedDict
 
 from ...errors import AuthError, ErrorCode
 from ...protocol.context import EndpointContext
 from ...protocol.endpoint import AuthResponse, ErrorDoc, endpoint
-from ...protocol.routes._shared import ERROR_SHAPE, WireBody
+from ...protocol.routes._shared import WireBody
 from ...protocol.shapes import UserResponse
-from .guards import NO_SESSION, TAGS, CoercedStr, Roles, acting, allowed, checked_roles, target
+from .guards import NO_SESSION, TAGS, CoercedStr, Roles, acting, admin_errors, allowed, checked_roles, target
 
 
 class SetRoleBody(WireBody):
@@ -32,12 +32,7 @@ class SetRoleBody(WireBody):
     body=SetRoleBody,
     response=UserResponse,
     tags=TAGS,
-    errors=(
-        ERROR_SHAPE,
-        NO_SESSION,
-        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE,)),
-        ErrorDoc(404, (ErrorCode.USER_NOT_FOUND,)),
-    ),
+    errors=admin_errors(ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE, on_a_user=True),
 )
 async def set_role(ctx: EndpointContext[SetRoleBody, None]) -> UserResponse | AuthResponse:
     """Set a user's role (several roles are stored comma-separated)."""
@@ -53,12 +48,17 @@ async def set_role(ctx: EndpointContext[SetRoleBody, None]) -> UserResponse | Au
 class HasPermissionBody(WireBody):
     """Body of ``POST /admin/has-permission``: exactly one of ``permissions`` / ``permission`` (zod ``xor``).
 
-    Better Auth accepts the singular form in its schema, then answers that no permission was passed.
-    ``userId`` / ``role`` name whom to check in server-side calls without a session.
+    Better Auth accepts the singular form in its schema, then answers that no permission was passed: so
+    OpenAPI documents ``permissions`` as the one to send. ``userId`` / ``role`` name whom to check in
+    server-side calls without a session.
     """
 
-    permissions: dict[str, list[StrictStr]] | None = None
-    permission: dict[str, list[StrictStr]] | None = None
+    model_config = ConfigDict(json_schema_extra={"required": ["permissions"], "not": {"required": ["permission"]}})
+    body_required: ClassVar[bool] = True
+
+    # Optional but not nullable (zod's record): an explicit null is a validation error.
+    permissions: dict[str, list[StrictStr]] = None  # type: ignore[assignment]
+    permission: dict[str, list[StrictStr]] = None  # type: ignore[assignment]
     user_id: CoercedStr | None = Field(None, alias="userId")
     role: StrictStr | None = None
 
@@ -86,12 +86,12 @@ class HasPermissionResponse(TypedDict):
     body=HasPermissionBody,
     response=HasPermissionResponse,
     tags=TAGS,
-    errors=(ERROR_SHAPE, NO_SESSION, ErrorDoc(400, (), "`invalid permission check. no permission(s) were passed.`")),
+    errors=(NO_SESSION, ErrorDoc(400, (), "`invalid permission check. no permission(s) were passed.`")),
 )
 async def user_has_permission(ctx: EndpointContext[HasPermissionBody, None]) -> HasPermissionResponse | AuthResponse:
     """Whether the signed-in user's roles allow ``permissions`` (``{"resource": ["action"]}``)."""
     body = ctx.body
-    if not body.permissions:
+    if body.permissions is None:  # (an empty object is a permission check, as in JavaScript)
         raise AuthError(400, None, "invalid permission check. no permission(s) were passed.")
     found = await ctx.get_session(use_cache=False)
     user: dict[str, Any] | None

@@ -10,9 +10,9 @@ from pydantic import Field, StrictStr
 from ...errors import AuthError, ErrorCode
 from ...protocol.context import EndpointContext
 from ...protocol.endpoint import AuthResponse, ErrorDoc, endpoint
-from ...protocol.routes._shared import ERROR_SHAPE, WireBody
+from ...protocol.routes._shared import WireBody
 from ...protocol.shapes import SessionsResponse, SuccessResponse
-from .guards import NO_SESSION, TAGS, UserIdBody, acting, may_act_as
+from .guards import NO_SESSION, TAGS, UserIdBody, acting, admin_errors, may_act_as
 
 REVOKE_DENIED = ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS,))
 
@@ -24,7 +24,7 @@ REVOKE_DENIED = ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SES
     body=UserIdBody,
     response=SessionsResponse,
     tags=TAGS,
-    errors=(ERROR_SHAPE, NO_SESSION, ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS,))),
+    errors=admin_errors(ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS),
 )
 async def list_user_sessions(ctx: EndpointContext[UserIdBody, None]) -> SessionsResponse | AuthResponse:
     """A user's sessions, tokens included (expired ones too, as Better Auth).
@@ -54,7 +54,7 @@ class SessionTokenBody(WireBody):
     body=SessionTokenBody,
     response=SuccessResponse,
     tags=TAGS,
-    errors=(ERROR_SHAPE, NO_SESSION, REVOKE_DENIED),
+    errors=(NO_SESSION, REVOKE_DENIED),
 )
 async def revoke_user_session(ctx: EndpointContext[SessionTokenBody, None]) -> SuccessResponse | AuthResponse:
     """Revoke one session by token."""
@@ -74,7 +74,7 @@ async def revoke_user_session(ctx: EndpointContext[SessionTokenBody, None]) -> S
     body=UserIdBody,
     response=SuccessResponse,
     tags=TAGS,
-    errors=(ERROR_SHAPE, NO_SESSION, REVOKE_DENIED),
+    errors=(NO_SESSION, REVOKE_DENIED),
 )
 async def revoke_user_sessions(ctx: EndpointContext[UserIdBody, None]) -> SuccessResponse | AuthResponse:
     """Revoke every session of a user."""

@@ -6,7 +6,7 @@ Mirrors the user routes of better-auth/src/plugins/admin/routes.ts (protocol §9
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal, NotRequired
+from typing import Any, ClassVar, Literal, NotRequired
 
 from pydantic import Field, StrictStr
 from typing_extensions import TypedDict
@@ -17,17 +17,17 @@ from ...errors import AuthError, ErrorCode
 from ...protocol.context import EndpointContext
 from ...protocol.endpoint import AuthResponse, ErrorDoc, endpoint
 from ...protocol.fields import typed_values
-from ...protocol.routes._shared import ERROR_SHAPE, WireBody, check_password_length
+from ...protocol.routes._shared import PasswordFields, WireBody, check_password_length
 from ...protocol.routes.delete_user import delete_account
 from ...protocol.shapes import StatusResponse, SuccessResponse, UserOut, UserResponse
-from ...protocol.validation import is_valid_email
+from ...protocol.validation import EmailText, is_valid_email
 from .guards import (
-    NO_SESSION,
     TAGS,
     CoercedStr,
     Roles,
     UserIdBody,
     acting,
+    admin_errors,
     allowed,
     checked_roles,
     may_act_as,
@@ -51,12 +51,7 @@ class GetUserQuery(WireBody):
     query=GetUserQuery,
     response=UserOut,
     tags=TAGS,
-    errors=(
-        ERROR_SHAPE,
-        NO_SESSION,
-        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_GET_USER,)),
-        ErrorDoc(404, (ErrorCode.USER_NOT_FOUND,)),
-    ),
+    errors=admin_errors(ErrorCode.YOU_ARE_NOT_ALLOWED_TO_GET_USER, on_a_user=True),
 )
 async def get_user(ctx: EndpointContext[None, GetUserQuery]) -> UserOut | AuthResponse:
     """One user, by id."""
@@ -97,7 +92,7 @@ class ListUsersResponse(TypedDict):
     query=ListUsersQuery,
     response=ListUsersResponse,
     tags=TAGS,
-    errors=(ERROR_SHAPE, NO_SESSION, ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS,))),
+    errors=admin_errors(ErrorCode.YOU_ARE_NOT_ALLOWED_TO_LIST_USERS),
 )
 async def list_users(ctx: EndpointContext[None, ListUsersQuery]) -> ListUsersResponse | AuthResponse:
     """Users, with search, filter, sort and pagination; ``total`` counts all matches.
@@ -134,7 +129,10 @@ async def list_users(ctx: EndpointContext[None, ListUsersQuery]) -> ListUsersRes
 class CreateUserBody(WireBody):
     """Body of ``POST /admin/create-user``."""
 
-    email: str
+    password_fields: ClassVar[PasswordFields] = {"password": "any"}
+    user_data_fields: ClassVar[tuple[str, ...]] = ("data",)
+
+    email: EmailText
     password: StrictStr = ""
     name: str
     role: Roles | None = None
@@ -148,14 +146,12 @@ class CreateUserBody(WireBody):
     body=CreateUserBody,
     response=UserResponse,
     tags=TAGS,
-    errors=(
-        ERROR_SHAPE,
-        NO_SESSION,
+    errors=admin_errors(
+        ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS,
         ErrorDoc(
             400,
             (ErrorCode.INVALID_EMAIL, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL, ErrorCode.PASSWORD_TOO_LONG),
         ),
-        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS,)),
     ),
 )
 async def create_user(ctx: EndpointContext[CreateUserBody, None]) -> UserResponse | AuthResponse:
@@ -197,6 +193,8 @@ async def create_user(ctx: EndpointContext[CreateUserBody, None]) -> UserRespons
 class UpdateUserBody(WireBody):
     """Body of ``POST /admin/update-user``."""
 
+    user_data_fields: ClassVar[tuple[str, ...]] = ("data",)
+
     user_id: CoercedStr = Field(alias="userId")
     data: dict[str, Any]
 
@@ -208,9 +206,8 @@ class UpdateUserBody(WireBody):
     body=UpdateUserBody,
     response=UserOut,
     tags=TAGS,
-    errors=(
-        ERROR_SHAPE,
-        NO_SESSION,
+    errors=admin_errors(
+        ErrorCode.YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS,
         ErrorDoc(
             400,
             (
@@ -220,8 +217,7 @@ class UpdateUserBody(WireBody):
                 ErrorCode.YOU_CANNOT_BAN_YOURSELF,
             ),
         ),
-        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS,)),
-        ErrorDoc(404, (ErrorCode.USER_NOT_FOUND,)),
+        on_a_user=True,
     ),
 )
 async def admin_update_user(ctx: EndpointContext[UpdateUserBody, None]) -> UserOut | AuthResponse:
@@ -275,6 +271,8 @@ async def admin_update_user(ctx: EndpointContext[UpdateUserBody, None]) -> UserO
 class SetUserPasswordBody(WireBody):
     """Body of ``POST /admin/set-user-password``."""
 
+    password_fields: ClassVar[PasswordFields] = {"newPassword": "new"}
+
     new_password: StrictStr = Field(alias="newPassword", min_length=1)
     user_id: CoercedStr = Field(alias="userId", min_length=1)
 
@@ -286,12 +284,10 @@ class SetUserPasswordBody(WireBody):
     body=SetUserPasswordBody,
     response=StatusResponse,
     tags=TAGS,
-    errors=(
-        ERROR_SHAPE,
-        NO_SESSION,
+    errors=admin_errors(
+        ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD,
         ErrorDoc(400, (ErrorCode.PASSWORD_TOO_SHORT, ErrorCode.PASSWORD_TOO_LONG)),
-        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD,)),
-        ErrorDoc(404, (ErrorCode.USER_NOT_FOUND,)),
+        on_a_user=True,
     ),
 )
 async def set_user_password(ctx: EndpointContext[SetUserPasswordBody, None]) -> StatusResponse | AuthResponse:
@@ -330,12 +326,8 @@ class BanBody(WireBody):
     body=BanBody,
     response=UserResponse,
     tags=TAGS,
-    errors=(
-        ERROR_SHAPE,
-        NO_SESSION,
-        ErrorDoc(400, (ErrorCode.YOU_CANNOT_BAN_YOURSELF,)),
-        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_BAN_USERS,)),
-        ErrorDoc(404, (ErrorCode.USER_NOT_FOUND,)),
+    errors=admin_errors(
+        ErrorCode.YOU_ARE_NOT_ALLOWED_TO_BAN_USERS, ErrorDoc(400, (ErrorCode.YOU_CANNOT_BAN_YOURSELF,)), on_a_user=True
     ),
 )
 async def ban_user(ctx: EndpointContext[BanBody, None]) -> UserResponse | AuthResponse:
@@ -365,12 +357,7 @@ async def ban_user(ctx: EndpointContext[BanBody, None]) -> UserResponse | AuthRe
     body=UserIdBody,
     response=UserResponse,
     tags=TAGS,
-    errors=(
-        ERROR_SHAPE,
-        NO_SESSION,
-        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_BAN_USERS,)),
-        ErrorDoc(404, (ErrorCode.USER_NOT_FOUND,)),
-    ),
+    errors=admin_errors(ErrorCode.YOU_ARE_NOT_ALLOWED_TO_BAN_USERS, on_a_user=True),
 )
 async def unban_user(ctx: EndpointContext[UserIdBody, None]) -> UserResponse | AuthResponse:
     """Lift a ban."""
@@ -389,12 +376,10 @@ async def unban_user(ctx: EndpointContext[UserIdBody, None]) -> UserResponse | A
     body=UserIdBody,
     response=SuccessResponse,
     tags=TAGS,
-    errors=(
-        ERROR_SHAPE,
-        NO_SESSION,
+    errors=admin_errors(
+        ErrorCode.YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS,
         ErrorDoc(400, (ErrorCode.YOU_CANNOT_REMOVE_YOURSELF,)),
-        ErrorDoc(403, (ErrorCode.YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS,)),
-        ErrorDoc(404, (ErrorCode.USER_NOT_FOUND,)),
+        on_a_user=True,
     ),
 )
 async def remove_user(ctx: EndpointContext[UserIdBody, None]) -> SuccessResponse | AuthResponse:

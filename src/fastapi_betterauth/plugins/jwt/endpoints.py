@@ -13,7 +13,6 @@ from typing_extensions import TypedDict
 from ...errors import AuthError
 from ...protocol.context import AuthContext, EndpointContext
 from ...protocol.endpoint import AuthResponse, ErrorDoc, endpoint
-from ...protocol.routes._shared import UNAUTHORIZED
 from .keys import JWKSKeys
 from .options import JWTOptions
 from .tokens import LocalVerifier, issue_token
@@ -63,7 +62,6 @@ class JWKSResponse(TypedDict):
     operation_id="getJSONWebToken",
     response=TokenResponse,
     auth="session",
-    errors=(UNAUTHORIZED,),
     tags=("JWT",),
 )
 async def get_token(ctx: EndpointContext[None, None]) -> TokenResponse | AuthResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -10,10 +10,12 @@ from ...db.schema import CORE_SCHEMA
 from ...errors import AuthError, ErrorCode
 from ...password_policy import weak_password_message
 from ..context import AnyContext
-from ..endpoint import ErrorDoc
 from ..fields import typed_value
 from ..origin import checked_redirect
 from ..validation import js_length
+
+PasswordFields = dict[str, Literal["new", "any"]]
+"""Password fields of a body by wire name: ``new`` ones get the length policy, ``any`` ones its maximum."""
 
 
 class WireBody(BaseModel):
@@ -22,7 +24,8 @@ class WireBody(BaseModel):
     Only wire names are read: ``{"callback_url": ...}`` is an unknown key, never the ``callbackURL``
     field, so no Python spelling can slip past the checks that look at the wire name.
     ``body_required`` makes a missing body a validation error even when every field is optional;
-    ``wire_type`` is the type zod names in that message (``object`` or ``record``).
+    ``wire_type`` is the type zod names in that message (``object`` or ``record``); the other class
+    variables tell OpenAPI what validation enforces beyond the fields' types.
     """
 
     model_config = ConfigDict(extra="allow", validate_by_name=False, validate_by_alias=True, str_strip_whitespace=False)
@@ -31,9 +34,6 @@ class WireBody(BaseModel):
 
 
 CORE_USER_FIELDS = frozenset(spec.name for spec in CORE_SCHEMA["user"].fields)
-
-ERROR_SHAPE = ErrorDoc(400, (ErrorCode.VALIDATION_ERROR,), "Invalid input")
-UNAUTHORIZED = ErrorDoc(401, (ErrorCode.UNAUTHORIZED,), "No valid session")
 
 
 def check_password_length(ctx: AnyContext, password: str, *, check_min: bool = True) -> None:

@@ -10,7 +10,9 @@ from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..shapes import AccountInfo, StatusResponse
-from ._shared import ERROR_SHAPE, UNAUTHORIZED, WireBody
+from ._shared import WireBody
+
+TAGS = ("Account",)
 
 
 def parse_scopes(scope: Any) -> list[str]:
@@ -23,10 +25,10 @@ def parse_scopes(scope: Any) -> list[str]:
 @endpoint(
     "GET",
     "/list-accounts",
+    tags=TAGS,
     operation_id="listUserAccounts",
     response=list[AccountInfo],
     auth="session",
-    errors=(UNAUTHORIZED,),
 )
 async def list_user_accounts(ctx: EndpointContext[None, None]) -> list[AccountInfo] | AuthResponse:
     """The signed-in user's accounts (credential and social)."""
@@ -48,13 +50,12 @@ class UnlinkAccountBody(WireBody):
 @endpoint(
     "POST",
     "/unlink-account",
+    tags=TAGS,
     operation_id="unlinkAccount",
     body=UnlinkAccountBody,
     response=StatusResponse,
     auth="fresh",
     errors=(
-        ERROR_SHAPE,
-        UNAUTHORIZED,
         ErrorDoc(400, (ErrorCode.FAILED_TO_UNLINK_LAST_ACCOUNT, ErrorCode.ACCOUNT_NOT_FOUND)),
         ErrorDoc(403, (ErrorCode.SESSION_NOT_FRESH,)),
     ),

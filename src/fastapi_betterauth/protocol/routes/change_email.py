@@ -11,7 +11,9 @@ from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..shapes import StatusResponse
 from ..validation import ZodEmail
 from ._mail import email_token, verification_mail_enabled, verify_email_url
-from ._shared import ERROR_SHAPE, UNAUTHORIZED, WireBody
+from ._shared import WireBody
+
+TAGS = ("Account",)
 
 NO_FLOW = "Verification email isn't enabled"
 
@@ -26,13 +28,13 @@ class ChangeEmailBody(WireBody):
 @endpoint(
     "POST",
     "/change-email",
+    tags=TAGS,
+    available=lambda auth: auth.settings.user.change_email.enabled,
     operation_id="changeEmail",
     body=ChangeEmailBody,
     response=StatusResponse,
     auth="sensitive",
     errors=(
-        ERROR_SHAPE,
-        UNAUTHORIZED,
         ErrorDoc(400, (ErrorCode.CHANGE_EMAIL_DISABLED,), "Also message-only: Email is the same"),
         ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,)),
     ),

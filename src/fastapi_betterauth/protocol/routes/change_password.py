@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, StrictBool
 
 from ...errors import AuthError, ErrorCode
@@ -9,11 +11,15 @@ from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..sessions import start_session
 from ..shapes import ChangePasswordResponse, StatusResponse
-from ._shared import ERROR_SHAPE, UNAUTHORIZED, WireBody, check_new_password, check_password_length
+from ._shared import PasswordFields, WireBody, check_new_password, check_password_length
+
+TAGS = ("Account",)
 
 
 class ChangePasswordBody(WireBody):
     """Body of ``POST /change-password``."""
+
+    password_fields: ClassVar[PasswordFields] = {"newPassword": "new", "currentPassword": "any"}
 
     new_password: str = Field(alias="newPassword")
     current_password: str = Field(alias="currentPassword")
@@ -23,13 +29,12 @@ class ChangePasswordBody(WireBody):
 @endpoint(
     "POST",
     "/change-password",
+    tags=TAGS,
     operation_id="changePassword",
     body=ChangePasswordBody,
     response=ChangePasswordResponse,
     auth="sensitive",
     errors=(
-        ERROR_SHAPE,
-        UNAUTHORIZED,
         ErrorDoc(
             400,
             (
@@ -83,12 +88,13 @@ class SetPasswordBody(WireBody):
 @endpoint(
     "POST",
     "/set-password",
+    tags=TAGS,
     operation_id="setPassword",
     body=SetPasswordBody,
     response=StatusResponse,
     auth="sensitive",
     http=False,
-    errors=(ERROR_SHAPE, UNAUTHORIZED, ErrorDoc(400, (ErrorCode.PASSWORD_ALREADY_SET,))),
+    errors=(ErrorDoc(400, (ErrorCode.PASSWORD_ALREADY_SET,)),),
 )
 async def set_password(ctx: EndpointContext[SetPasswordBody, None]) -> StatusResponse | AuthResponse:
     """Give a password to a user who has none (e.g. signed up with a social provider).

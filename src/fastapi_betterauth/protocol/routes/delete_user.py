@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, StrictStr
 
 from ...crypto.random import generate_id
@@ -13,13 +15,17 @@ from ..context import AnyContext, EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..redirects import redirect
 from ..shapes import DeleteUserResponse
-from ._shared import ERROR_SHAPE, UNAUTHORIZED, WireBody, check_callback_query, check_password_length
+from ._shared import PasswordFields, WireBody, check_callback_query, check_password_length
+
+TAGS = ("Account",)
 
 DELETE_PREFIX = "delete-account-"
 
 
 class DeleteUserBody(WireBody):
     """Body of ``POST /delete-user``; all optional."""
+
+    password_fields: ClassVar[PasswordFields] = {"password": "any"}
 
     callback_url: StrictStr = Field("", alias="callbackURL")
     password: StrictStr = ""
@@ -29,13 +35,13 @@ class DeleteUserBody(WireBody):
 @endpoint(
     "POST",
     "/delete-user",
+    tags=TAGS,
+    available=lambda auth: auth.settings.user.delete_user.enabled,
     operation_id="deleteUser",
     body=DeleteUserBody,
     response=DeleteUserResponse,
     auth="sensitive",
     errors=(
-        ERROR_SHAPE,
-        UNAUTHORIZED,
         ErrorDoc(
             400,
             (ErrorCode.INVALID_PASSWORD, ErrorCode.CREDENTIAL_ACCOUNT_NOT_FOUND, ErrorCode.SESSION_EXPIRED),
@@ -90,11 +96,12 @@ class DeleteUserCallbackQuery(WireBody):
 @endpoint(
     "GET",
     "/delete-user/callback",
+    tags=TAGS,
+    available=lambda auth: auth.settings.user.delete_user.enabled,
     operation_id="deleteUserCallback",
     query=DeleteUserCallbackQuery,
     response=DeleteUserResponse,
     errors=(
-        ERROR_SHAPE,
         ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,)),
         ErrorDoc(404, (ErrorCode.INVALID_TOKEN, ErrorCode.FAILED_TO_GET_USER_INFO, ErrorCode.NOT_FOUND)),
     ),

@@ -20,7 +20,9 @@ from ..shapes import StatusResponse, VerifyEmailResponse
 from ..urls import append_query_params
 from ..validation import ZodEmail, is_valid_email
 from ._mail import email_token, send_verification_mail, verification_mail_enabled, verify_email_url
-from ._shared import ERROR_SHAPE, WireBody, check_callback_query
+from ._shared import WireBody, check_callback_query
+
+TAGS = ("Email verification",)
 
 MINIMUM_ANONYMOUS_SECONDS = 0.5
 """Anonymous requests answer no sooner than this, whatever happened (Better Auth's constant-time floor)."""
@@ -36,12 +38,13 @@ class SendVerificationEmailBody(WireBody):
 @endpoint(
     "POST",
     "/send-verification-email",
+    tags=TAGS,
+    available=lambda auth: auth.mailer.enabled and auth.settings.email_verification.enabled,
     operation_id="sendVerificationEmail",
     body=SendVerificationEmailBody,
     response=StatusResponse,
     auth="optional",
     errors=(
-        ERROR_SHAPE,
         ErrorDoc(
             400,
             (ErrorCode.VERIFICATION_EMAIL_NOT_ENABLED, ErrorCode.EMAIL_MISMATCH, ErrorCode.EMAIL_ALREADY_VERIFIED),
@@ -91,11 +94,11 @@ class VerifyEmailQuery(WireBody):
 @endpoint(
     "GET",
     "/verify-email",
+    tags=TAGS,
     operation_id="verifyEmail",
     query=VerifyEmailQuery,
     response=VerifyEmailResponse,
     errors=(
-        ERROR_SHAPE,
         ErrorDoc(
             401,
             (ErrorCode.INVALID_TOKEN, ErrorCode.TOKEN_EXPIRED, ErrorCode.USER_NOT_FOUND, ErrorCode.INVALID_USER),

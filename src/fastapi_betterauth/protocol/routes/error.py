@@ -12,7 +12,7 @@ from ..endpoint import EMPTY, AuthResponse, endpoint
 _CODE_RE = re.compile(r"^['A-Za-z0-9_-]+$")
 
 
-@endpoint("GET", "/error", operation_id="error", response=str)
+@endpoint("GET", "/error", operation_id="error", response=str, answer_media="text/html", tags=("Status",))
 async def error(ctx: EndpointContext[None, None]) -> str | AuthResponse:
     """Show an authentication error (HTML), or redirect to ``/?error=`` in production."""
     code = ctx.request.query_value("error") or "UNKNOWN"

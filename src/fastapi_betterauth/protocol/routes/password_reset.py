@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, StrictStr
 
@@ -17,7 +17,9 @@ from ..redirects import redirect
 from ..shapes import RequestPasswordResetResponse, StatusResponse
 from ..urls import set_query_params
 from ..validation import ZodEmail
-from ._shared import ERROR_SHAPE, WireBody, check_callback_query, check_new_password
+from ._shared import PasswordFields, WireBody, check_callback_query, check_new_password
+
+TAGS = ("Password reset",)
 
 RESET_PREFIX = "reset-password:"
 GENERIC_MESSAGE = "If this email exists in our system, check your email for the reset link"
@@ -33,11 +35,12 @@ class RequestPasswordResetBody(WireBody):
 @endpoint(
     "POST",
     "/request-password-reset",
+    tags=TAGS,
+    available=lambda auth: auth.mailer.enabled and auth.settings.email_and_password.password_reset,
     operation_id="requestPasswordReset",
     body=RequestPasswordResetBody,
     response=RequestPasswordResetResponse,
     errors=(
-        ERROR_SHAPE,
         ErrorDoc(400, (ErrorCode.RESET_PASSWORD_DISABLED,)),
         ErrorDoc(403, (ErrorCode.INVALID_REDIRECT_URL,)),
     ),
@@ -88,11 +91,12 @@ class ResetPasswordCallbackQuery(WireBody):
 @endpoint(
     "GET",
     "/reset-password/{token}",
+    tags=TAGS,
     operation_id="resetPasswordCallback",
     query=ResetPasswordCallbackQuery,
     response=Redirect,
     redirect="To callbackURL with ?token=<token>, or ?error=INVALID_TOKEN when the token is unknown or expired",
-    errors=(ERROR_SHAPE, ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,))),
+    errors=(ErrorDoc(403, (ErrorCode.INVALID_CALLBACK_URL,)),),
 )
 async def request_password_reset_callback(
     ctx: EndpointContext[None, ResetPasswordCallbackQuery],
@@ -123,6 +127,8 @@ class ResetPasswordQuery(WireBody):
 class ResetPasswordBody(WireBody):
     """Body of ``POST /reset-password``."""
 
+    password_fields: ClassVar[PasswordFields] = {"newPassword": "new"}
+
     new_password: str = Field(alias="newPassword")
     token: StrictStr = ""
 
@@ -130,12 +136,12 @@ class ResetPasswordBody(WireBody):
 @endpoint(
     "POST",
     "/reset-password",
+    tags=TAGS,
     operation_id="resetPassword",
     query=ResetPasswordQuery,
     body=ResetPasswordBody,
     response=StatusResponse,
     errors=(
-        ERROR_SHAPE,
         ErrorDoc(
             400,
             (

@@ -16,7 +16,9 @@ from ...errors import AuthError, ErrorCode
 from ..context import AnyContext, EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint, nullable
 from ..shapes import SessionOut, SessionResponse, StatusResponse, UserOut
-from ._shared import UNAUTHORIZED, WireBody
+from ._shared import WireBody
+
+TAGS = ("Sessions",)
 
 _NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
 
@@ -85,6 +87,7 @@ async def _current(
 @endpoint(
     "GET",
     "/get-session",
+    tags=TAGS,
     operation_id="getSession",
     query=GetSessionQuery,
     response=nullable(SessionResponse),
@@ -112,6 +115,8 @@ class GetSessionPostBody(WireBody):
 @endpoint(
     "POST",
     "/get-session",
+    tags=TAGS,
+    available=lambda auth: auth.settings.session.defer_session_refresh,
     operation_id="getSessionPost",
     body=GetSessionPostBody,
     read_body=False,
@@ -129,10 +134,11 @@ async def get_session_post(ctx: EndpointContext[GetSessionPostBody, None]) -> Se
 @endpoint(
     "GET",
     "/list-sessions",
+    tags=TAGS,
     operation_id="listUserSessions",
     response=list[SessionOut],
     auth="fresh",
-    errors=(UNAUTHORIZED, ErrorDoc(403, (ErrorCode.SESSION_NOT_FRESH,))),
+    errors=(ErrorDoc(403, (ErrorCode.SESSION_NOT_FRESH,)),),
 )
 async def list_sessions(ctx: EndpointContext[None, None]) -> list[SessionOut] | AuthResponse:
     """Every unexpired session of the current user, tokens included."""
@@ -150,11 +156,11 @@ class RevokeSessionBody(WireBody):
 @endpoint(
     "POST",
     "/revoke-session",
+    tags=TAGS,
     operation_id="revokeSession",
     body=RevokeSessionBody,
     response=StatusResponse,
     auth="sensitive",
-    errors=(UNAUTHORIZED,),
 )
 async def revoke_session(ctx: EndpointContext[RevokeSessionBody, None]) -> StatusResponse | AuthResponse:
     """Revoke one of the current user's sessions by token (always ``{"status": true}``)."""
@@ -170,10 +176,10 @@ async def revoke_session(ctx: EndpointContext[RevokeSessionBody, None]) -> Statu
 @endpoint(
     "POST",
     "/revoke-sessions",
+    tags=TAGS,
     operation_id="revokeSessions",
     response=StatusResponse,
     auth="sensitive",
-    errors=(UNAUTHORIZED,),
 )
 async def revoke_sessions(ctx: EndpointContext[None, None]) -> StatusResponse | AuthResponse:
     """Revoke every session of the current user, this one included."""
@@ -187,10 +193,10 @@ async def revoke_sessions(ctx: EndpointContext[None, None]) -> StatusResponse | 
 @endpoint(
     "POST",
     "/revoke-other-sessions",
+    tags=TAGS,
     operation_id="revokeOtherSessions",
     response=StatusResponse,
     auth="sensitive",
-    errors=(UNAUTHORIZED,),
 )
 async def revoke_other_sessions(ctx: EndpointContext[None, None]) -> StatusResponse | AuthResponse:
     """Revoke every session of the current user except this one."""

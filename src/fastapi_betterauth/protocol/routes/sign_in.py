@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, StrictBool, StrictStr
 
 from ...errors import AuthError, ErrorCode
@@ -9,15 +11,19 @@ from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..sessions import start_session
 from ..shapes import SignInResponse
-from ..validation import is_valid_email
+from ..validation import EmailText, is_valid_email
 from ._mail import send_verification_mail
-from ._shared import ERROR_SHAPE, WireBody, check_password_length
+from ._shared import PasswordFields, WireBody, check_password_length
+
+TAGS = ("Sign in and sign up",)
 
 
 class SignInEmailBody(WireBody):
     """Body of ``POST /sign-in/email``."""
 
-    email: str
+    password_fields: ClassVar[PasswordFields] = {"password": "any"}
+
+    email: EmailText
     password: str
     # Optional but not nullable (zod .optional()): an explicit null is a validation error.
     callback_url: StrictStr = Field("", alias="callbackURL")
@@ -27,13 +33,13 @@ class SignInEmailBody(WireBody):
 @endpoint(
     "POST",
     "/sign-in/email",
+    tags=TAGS,
     operation_id="signInEmail",
     body=SignInEmailBody,
     response=SignInResponse,
     media="json+form",
     csrf=True,
     errors=(
-        ERROR_SHAPE,
         ErrorDoc(400, (ErrorCode.INVALID_EMAIL, ErrorCode.PASSWORD_TOO_LONG)),
         ErrorDoc(401, (ErrorCode.INVALID_EMAIL_OR_PASSWORD,)),
         ErrorDoc(

@@ -10,6 +10,8 @@ from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..shapes import SuccessResponse
 from ._shared import WireBody
 
+TAGS = ("Sign in and sign up",)
+
 
 class SignOutBody(WireBody):
     """Optional body of ``POST /sign-out`` (only used for provider logout)."""
@@ -23,6 +25,7 @@ class SignOutBody(WireBody):
 @endpoint(
     "POST",
     "/sign-out",
+    tags=TAGS,
     operation_id="signOut",
     body=SignOutBody,
     response=SuccessResponse,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, StrictBool, StrictStr
 
@@ -14,11 +14,16 @@ from ..sessions import start_session
 from ..shapes import SignUpResponse
 from ..validation import ZodEmail, is_valid_email
 from ._mail import send_verification_mail
-from ._shared import ERROR_SHAPE, WireBody, check_new_password, user_input
+from ._shared import PasswordFields, WireBody, check_new_password, user_input
+
+TAGS = ("Sign in and sign up",)
 
 
 class SignUpEmailBody(WireBody):
     """Body of ``POST /sign-up/email``; additional user fields may be added."""
+
+    password_fields: ClassVar[PasswordFields] = {"password": "new"}
+    user_fields: ClassVar[bool] = True
 
     name: str
     email: ZodEmail  # sign-up checks the format in its body schema: a VALIDATION_ERROR
@@ -32,13 +37,13 @@ class SignUpEmailBody(WireBody):
 @endpoint(
     "POST",
     "/sign-up/email",
+    tags=TAGS,
     operation_id="signUpWithEmailAndPassword",
     body=SignUpEmailBody,
     response=SignUpResponse,
     media="json+form",
     csrf=True,
     errors=(
-        ERROR_SHAPE,
         ErrorDoc(
             400,
             (

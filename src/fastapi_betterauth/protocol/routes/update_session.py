@@ -5,16 +5,26 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..._dates import now
+from ...db.schema import FieldSpec
 from ...errors import AuthError, ErrorCode
-from ..context import EndpointContext
+from ..context import AuthContext, EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..fields import typed_value
 from ..shapes import SessionOnlyResponse
-from ._shared import UNAUTHORIZED, WireBody
+from ._shared import WireBody
 
-_CORE_SESSION_FIELDS = frozenset(
+TAGS = ("Sessions",)
+
+CORE_SESSION_FIELDS = frozenset(
     {"id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"}
 )
+
+
+def session_input_fields(auth: AuthContext) -> list[FieldSpec]:
+    """The additional session fields requests may set (``input: true``): update-session's whole purpose."""
+    return [
+        spec for spec in auth.schema.tables["session"].fields if spec.input and spec.name not in CORE_SESSION_FIELDS
+    ]
 
 
 class UpdateSessionBody(WireBody):
@@ -22,16 +32,20 @@ class UpdateSessionBody(WireBody):
 
     body_required: ClassVar[bool] = True
     wire_type: ClassVar[str] = "record"
+    needs_a_field: ClassVar[bool] = True
+    session_fields: ClassVar[bool] = True
 
 
 @endpoint(
     "POST",
     "/update-session",
+    tags=TAGS,
+    available=lambda auth: bool(session_input_fields(auth)),
     operation_id="updateSession",
     body=UpdateSessionBody,
     response=SessionOnlyResponse,
     auth="session",
-    errors=(UNAUTHORIZED, ErrorDoc(400, (), "`No fields to update`")),
+    errors=(ErrorDoc(400, (), "`No fields to update`"),),
 )
 async def update_session(ctx: EndpointContext[UpdateSessionBody, None]) -> SessionOnlyResponse | AuthResponse:
     """Update the current session's additional fields and re-issue the session cookie."""
@@ -39,7 +53,7 @@ async def update_session(ctx: EndpointContext[UpdateSessionBody, None]) -> Sessi
     table = ctx.auth.schema.tables["session"]
     values: dict[str, Any] = {}
     for key, value in (body.model_extra or {}).items():
-        if key in _CORE_SESSION_FIELDS or not table.has(key):
+        if key in CORE_SESSION_FIELDS or not table.has(key):
             continue
         if not table.field(key).input:
             raise AuthError(400, ErrorCode.FIELD_NOT_ALLOWED, f"{key} is not allowed to be set")

@@ -4,34 +4,38 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
-
 from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..shapes import StatusResponse
-from ._shared import UNAUTHORIZED, WireBody, user_input
+from ._shared import WireBody, user_input
+
+TAGS = ("Account",)
 
 
 class UpdateUserBody(WireBody):
     """Body of ``POST /update-user``: ``name``, ``image`` and additional user fields."""
 
+    user_fields: ClassVar[bool] = True
+
     body_required: ClassVar[bool] = True
     wire_type: ClassVar[str] = "record"
+    needs_a_field: ClassVar[bool] = True
 
-    name: str | None = Field(None, min_length=0)
+    # Optional but not nullable (zod .optional()): an explicit null is a validation error.
+    name: str = None  # type: ignore[assignment]
     image: str | None = None
 
 
 @endpoint(
     "POST",
     "/update-user",
+    tags=TAGS,
     operation_id="updateUser",
     body=UpdateUserBody,
     response=StatusResponse,
     auth="session",
     errors=(
-        UNAUTHORIZED,
         ErrorDoc(400, (ErrorCode.EMAIL_CAN_NOT_BE_UPDATED, ErrorCode.FIELD_NOT_ALLOWED), "or `No fields to update`"),
     ),
 )
@@ -43,10 +47,6 @@ async def update_user(ctx: EndpointContext[UpdateUserBody, None]) -> StatusRespo
     body = ctx.body
     values = user_input(ctx, body.model_extra or {}, action="update")
     if "name" in raw:
-        if body.name is None:
-            raise AuthError(
-                400, ErrorCode.VALIDATION_ERROR, "[body.name] Invalid input: expected string, received null"
-            )
         values["name"] = body.name
     if "image" in raw:
         values["image"] = body.image

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..shapes import StatusResponse
-from ._shared import UNAUTHORIZED, WireBody, check_password_length
+from ._shared import PasswordFields, WireBody, check_password_length
+
+TAGS = ("Account",)
 
 
 class VerifyPasswordBody(WireBody):
     """Body of ``POST /verify-password``."""
+
+    password_fields: ClassVar[PasswordFields] = {"password": "any"}
 
     password: str
 
@@ -18,11 +24,12 @@ class VerifyPasswordBody(WireBody):
 @endpoint(
     "POST",
     "/verify-password",
+    tags=TAGS,
     operation_id="verifyPassword",
     body=VerifyPasswordBody,
     response=StatusResponse,
     auth="sensitive",
-    errors=(UNAUTHORIZED, ErrorDoc(400, (ErrorCode.INVALID_PASSWORD, ErrorCode.PASSWORD_TOO_LONG))),
+    errors=(ErrorDoc(400, (ErrorCode.INVALID_PASSWORD, ErrorCode.PASSWORD_TOO_LONG)),),
 )
 async def verify_password(ctx: EndpointContext[VerifyPasswordBody, None]) -> StatusResponse | AuthResponse:
     """Check the current user's password (for re-authentication before sensitive actions)."""
