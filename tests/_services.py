@@ -71,3 +71,31 @@ def require_node() -> str:
     if node is None:
         unavailable("node is not installed; the JS-client interop tests need Node.js 18+")
     return node
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def redis_storage(prefix: str | None = None) -> object:
+    """A :class:`RedisStorage` on the test Redis with a fresh key prefix, or skip/fail."""
+    try:
+        from fastapi_betterauth.storage import RedisStorage
+    except ImportError:  # pragma: no cover - depends on the environment
+        unavailable("redis is not installed (pip install 'fastapi-betterauth-server[redis]')")
+    storage = RedisStorage(REDIS_URL, key_prefix=prefix or f"fba-test-{secrets.token_hex(4)}:")
+    try:
+        await storage.client.ping()
+    except Exception as exc:
+        await storage.close()
+        unavailable(f"Redis not reachable at {REDIS_URL}: {exc}")
+    return storage
+
+
+async def drop_redis_keys(storage: object) -> None:
+    """Delete every key under the storage's prefix and close it."""
+    client = storage.client  # type: ignore[attr-defined]
+    prefix = storage.key_prefix  # type: ignore[attr-defined]
+    keys = [key async for key in client.scan_iter(match=prefix + "*", count=500)]
+    if keys:
+        await client.delete(*keys)
+    await storage.close()  # type: ignore[attr-defined]

@@ -67,7 +67,13 @@ def _dev_secret_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
 
 
 def make_settings(**overrides: Any) -> AuthSettings:
-    values: dict[str, Any] = {"secret": SECRET, "base_url": BASE_URL, "trusted_origins": [TRUSTED]}
+    # environment="test": no rate limits unless a test turns them on (they are on in development).
+    values: dict[str, Any] = {
+        "secret": SECRET,
+        "base_url": BASE_URL,
+        "trusted_origins": [TRUSTED],
+        "environment": "test",
+    }
     values.update(overrides)
     return AuthSettings(**values)
 

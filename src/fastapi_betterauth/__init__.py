@@ -68,9 +68,27 @@ from .settings import (
     DeleteUserSettings,
     EmailPasswordSettings,
     EmailVerificationSettings,
+    LockoutSettings,
+    RateLimitSettings,
     SessionSettings,
     UserSettings,
+    VerificationSettings,
 )
+from .storage import MemoryStorage, SecondaryStorage, StorageUnavailableError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .storage.redis import RedisStorage
+
+
+def __getattr__(name: str) -> object:
+    # RedisStorage needs the optional ``redis`` package: imported only when asked for.
+    if name == "RedisStorage":
+        from .storage.redis import RedisStorage
+
+        return RedisStorage
+    raise AttributeError(f"module 'fastapi_betterauth' has no attribute {name!r}")
+
 
 __all__ = [
     "AUTH_ERROR_RESPONSES",
@@ -105,27 +123,34 @@ __all__ = [
     "Identity",
     "JWTError",
     "JWTVerifier",
+    "LockoutSettings",
     "Mailer",
     "MemoryAdapter",
+    "MemoryStorage",
     "OptionalUser",
     "PasswordHasher",
     "PasswordPolicy",
     "Plugin",
+    "RateLimitSettings",
+    "RedisStorage",
     "ResourceServer",
     "Role",
     "SMTPEmailSender",
     "SMTPSettings",
     "SQLAlchemyAdapter",
     "ScryptHasher",
+    "SecondaryStorage",
     "Session",
     "SessionAndUser",
     "SessionSettings",
     "SessionVerifier",
     "SortBy",
+    "StorageUnavailableError",
     "TableSpec",
     "UniqueViolationError",
     "User",
     "UserSettings",
+    "VerificationSettings",
     "Where",
     "__version__",
     "admin",

@@ -40,6 +40,8 @@ EventType = Literal[
     "impersonation_started",
     "impersonation_stopped",
     "user_deleted",
+    "account_locked",
+    "account_unlocked",
 ]
 EVENT_TABLE = AUTH_EVENT_MODEL
 AUDIT_TABLE = TableSpec(

@@ -12,11 +12,13 @@ from contextlib import asynccontextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from . import protection
 from .api import API
 from .audit import AUDIT_TABLE, AuditTrail
 from .crypto.passwords import PasswordHasher
 from .db.adapter import Adapter, Row
-from .db.schema import CORE_SCHEMA, SchemaView, merge_schema
+from .db.schema import CORE_SCHEMA, RATE_LIMIT_TABLE, SchemaView, TableSpec, merge_schema
+from .db.session_cache import SessionCache
 from .db.store import AuthStore, is_banned, is_expired
 from .deployment import require_public_url, resolve_secret
 from .email import EmailSender, EmailTemplates, Mailer
@@ -30,10 +32,10 @@ from .protocol.credentials import CredentialReader, bearer_jwt
 from .protocol.endpoint import AnyEndpoint
 from .protocol.hashing import PasswordHashing
 from .protocol.plugin import Plugin
-from .protocol.rate_limit import MemoryRateLimiter
 from .protocol.routes import BASE_ENDPOINTS
 from .protocol.trusted_origins import TrustedOrigins, server_origin
 from .settings import AuthSettings
+from .storage import MemoryStorage, SecondaryStorage
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -65,6 +67,9 @@ class BetterAuth:
             with ``BETTER_AUTH_SECRET``, or ``JWTVerifier(jwks_url=...)`` for another Better Auth
             server. The user is read from the database on each request (``sub``), so bans, role
             changes and deletions apply at once.
+        secondary_storage: Better Auth's ``secondaryStorage``, e.g. ``RedisStorage(url)``: sessions,
+            verification values, rate-limit counters and lockouts live there, shared by every worker
+            and by a TypeScript Better Auth server using the same Redis (closed with the app).
     """
 
     def __init__(
@@ -81,6 +86,7 @@ class BetterAuth:
         password_policy: PasswordPolicy | None = None,
         audit: AuditTrail | None = None,
         jwt_verifiers: Sequence[JWTVerifier] = (),
+        secondary_storage: SecondaryStorage | None = None,
     ) -> None:
         self.settings = settings if settings is not None else AuthSettings()
         require_public_url(self.settings)
@@ -93,7 +99,10 @@ class BetterAuth:
         if len(set(ids)) != len(ids):
             raise ConfigurationError(f"a plugin is registered twice: {ids}")
         self.audit = audit or AuditTrail()
-        extra_tables = (AUDIT_TABLE,) if self.audit.store else ()
+        self.secondary_storage = secondary_storage
+        extra_tables: tuple[TableSpec, ...] = (AUDIT_TABLE,) if self.audit.store else ()
+        if protection.rate_limit_storage(self.settings, secondary_storage) == "database":
+            extra_tables += (RATE_LIMIT_TABLE,)
         schema = merge_schema(CORE_SCHEMA, *(p.schema for p in self.plugins), extra_tables)
         self.adapter.use_schema(schema)
         self.endpoints = self._endpoints()
@@ -103,12 +112,14 @@ class BetterAuth:
             secret=secret,
             secrets=secrets,
             adapter=self.adapter,
-            store=AuthStore(self.adapter),
+            store=self._store(),
             schema=SchemaView.of(schema),
             cookies=self._cookies(),
             hashing=PasswordHashing(password_hasher, workers=self.settings.password_hash_workers),
             plugins=self.plugins,
-            rate_limiter=self._rate_limiter(),
+            rate_limiter=protection.rate_limiter(self.settings, self.adapter, secondary_storage, secret),
+            lockout=protection.lockout(self.settings, secondary_storage or MemoryStorage(), secret, self._lock_changed),
+            proxy_trust=protection.proxy_trust(self.settings),
             mailer=Mailer(
                 email_sender if email_sender is not None else self._smtp_sender(),
                 email_templates or EmailTemplates(app_name=self.settings.app_name),
@@ -124,6 +135,11 @@ class BetterAuth:
         for plugin in self.plugins:
             if plugin.init is not None:
                 plugin.init(self.context)
+        if self.store.cache is not None:
+            from .plugins.admin import admin_options
+
+            impersonation = admin_options(self).impersonation_session_duration
+            self.store.cache.revoked_ttl = max(self.store.cache.revoked_ttl, impersonation)
         self.api = API(self)
         self._open = 0
         self._lock = asyncio.Lock()
@@ -156,11 +172,29 @@ class BetterAuth:
             prefix=self.settings.advanced.cookie_prefix, secure=secure, session_max_age=self.settings.session.expires_in
         )
 
-    def _rate_limiter(self) -> MemoryRateLimiter | None:
-        enabled = self.settings.rate_limit.enabled
-        if enabled is None:
-            enabled = self.settings.environment == "production"
-        return MemoryRateLimiter(self.settings.rate_limit) if enabled else None
+    def _store(self) -> AuthStore:
+        """Domain storage: the database, and the secondary storage where Better Auth puts sessions."""
+        if self.secondary_storage is None:
+            return AuthStore(self.adapter)
+        # Better Auth's revokedBeforeTTL; the admin plugin's impersonation duration is added once it is set up.
+        revoked_ttl = max(self.settings.session.expires_in, 86400)
+        return AuthStore(
+            self.adapter,
+            cache=SessionCache(self.secondary_storage, revoked_ttl=revoked_ttl),
+            sessions_in_database=self.settings.session.store_session_in_database,
+            preserve_sessions=self.settings.session.preserve_session_in_database,
+            verification_in_database=self.settings.verification.store_in_database,
+        )
+
+    async def _lock_changed(self, event: str, email: str, client: str | None, reason: str) -> None:
+        """Audit a lock, or a lock that ran out (locks lifted by people are audited where they lift them)."""
+        user = await self.store.find_user_by_email(email)
+        self.audit.record(
+            "account_locked" if event == "locked" else "account_unlocked",
+            subject_id=None if user is None else user["id"],
+            ip_address=client or "",
+            reason=reason,
+        )
 
     def _smtp_sender(self) -> EmailSender | None:
         if self.settings.smtp is None:
@@ -307,6 +341,8 @@ class BetterAuth:
         await self.audit.flush()
         self.context.hashing.close()
         await self.adapter.close()
+        if self.secondary_storage is not None:
+            await self.secondary_storage.close()
 
 
 def _one_adapter(database: str | None, adapter: Adapter | None) -> Adapter:

@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--plugin",
         action="append",
         default=[],
-        choices=["jwt", "admin", "audit"],
+        choices=["jwt", "admin", "audit", "rate-limit"],
         help="also create this plugin's schema (repeatable)",
     )
     admin_cmd = sub.add_parser(

@@ -107,9 +107,12 @@ class ErrorCode(StrEnum):
     YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER = "YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER"
     PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER = "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER"
     USER_ID_CANNOT_BE_UPDATED = "USER_ID_CANNOT_BE_UPDATED"
-    # this library's own (opt-in password policy; development without BETTER_AUTH_URL)
+    # this library's own (opt-in password policy; development without BETTER_AUTH_URL; lockout;
+    # secondary storage down)
     PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
     UNTRUSTED_HOST = "UNTRUSTED_HOST"
+    ACCOUNT_TEMPORARILY_LOCKED = "ACCOUNT_TEMPORARILY_LOCKED"
+    STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
 
 
 ERROR_MESSAGES: dict[ErrorCode, str] = {
@@ -180,6 +183,8 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.UNTRUSTED_HOST: (
         "This Host is neither localhost nor a trusted origin: set BETTER_AUTH_URL to the server's public URL"
     ),
+    ErrorCode.ACCOUNT_TEMPORARILY_LOCKED: "Too many failed sign-in attempts. Try again later.",
+    ErrorCode.STORAGE_UNAVAILABLE: "Session storage is unavailable. Try again shortly.",
     ErrorCode.YOU_CANNOT_BAN_YOURSELF: "You cannot ban yourself",
     ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE: "You are not allowed to change users role",
     ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS: "You are not allowed to create users",
@@ -222,9 +227,12 @@ class AuthError(Exception):
         message: str | None = None,
         *,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.status = int(status)
         self.code = code
+        self.extra = extra or {}
+        """More members of the JSON body, after ``message`` and ``code`` (``retryAfter`` of a lockout)."""
         if message is None and code is not None:
             message = ERROR_MESSAGES.get(code, code.value)
         self.message = message
@@ -238,7 +246,12 @@ class AuthError(Exception):
         out: dict[str, Any] = {"message": self.message}
         if self.code is not None:
             out["code"] = self.code.value
-        return out
+        return {**out, **self.extra}
+
+
+def storage_unavailable() -> AuthError:
+    """503 while the secondary storage is down: a clear error, and no cookie is touched (nothing is lost)."""
+    return AuthError(503, ErrorCode.STORAGE_UNAVAILABLE, headers={"Retry-After": "5"})
 
 
 class ConfigurationError(Exception):

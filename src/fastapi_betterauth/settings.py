@@ -7,11 +7,12 @@ never lives here, so settings stay serialisable.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
 from ada_url import URL
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .email.smtp import SMTPSettings
@@ -52,6 +53,14 @@ class SessionSettings(_Section):
     """GET get-session never writes; the client POSTs to refresh (``session.deferSessionRefresh``)."""
     cookie_cache: CookieCacheSettings = CookieCacheSettings()
     """``session.cookieCache`` (``compact`` strategy)."""
+    store_session_in_database: bool = False
+    """With secondary storage, also write sessions to the database (``session.storeSessionInDatabase``).
+
+    Off, as in Better Auth: sessions then live only in secondary storage, so a Redis that loses its data
+    signs everyone out. On: the database keeps them too, and is read when Redis misses.
+    """
+    preserve_session_in_database: bool = False
+    """Revoked sessions stay in the database, expired (``session.preserveSessionInDatabase``)."""
 
 
 class EmailPasswordSettings(_Section):
@@ -75,6 +84,13 @@ class EmailPasswordSettings(_Section):
     """``emailAndPassword.resetPasswordTokenExpiresIn``."""
     password_reset: bool = True
     """Serve ``request-password-reset`` when an email sender is configured (Better Auth: ``sendResetPassword``)."""
+
+
+class VerificationSettings(_Section):
+    """Verification values: reset tokens, OAuth state (Better Auth: ``verification``)."""
+
+    store_in_database: bool = False
+    """With secondary storage, keep them in the database instead (``verification.storeInDatabase``)."""
 
 
 class EmailVerificationSettings(_Section):
@@ -136,19 +152,79 @@ class AdvancedSettings(_Section):
     """``advanced.ipAddress.ipAddressHeaders``: only these headers are read for the client IP."""
     disable_ip_tracking: bool = False
     """``advanced.ipAddress.disableIpTracking``: store ``""`` instead of the client IP."""
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    """Addresses or CIDRs of the proxies in front of the app (``advanced.ipAddress.trustedProxies``).
+
+    Only a request whose TCP peer is one of them has its ``ip_address_headers`` read, right to left,
+    skipping these hops. Empty (the default): the client is the peer, whatever the headers say.
+    Env: BETTER_AUTH_ADVANCED__TRUSTED_PROXIES, comma-separated.
+    """
+    trusted_proxy_hops: int = Field(0, ge=0, le=16)
+    """Or: this many proxies always stand in front of the app (a cloud load balancer whose addresses
+    change); the client is that many entries from the right of the forwarding header."""
+    ipv6_subnet: int = Field(64, ge=8, le=128)
+    """IPv6 clients are counted per prefix of this length (``advanced.ipAddress.ipv6Subnet``)."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {entry!r} is not an IP address or CIDR range") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_proxy_rule(self) -> AdvancedSettings:
+        if self.trusted_proxies and self.trusted_proxy_hops:
+            raise ValueError("set trusted_proxies or trusted_proxy_hops, not both")
+        return self
 
 
 class RateLimitSettings(_Section):
     """Request rate limits (Better Auth: ``rateLimit``)."""
 
     enabled: bool | None = None
-    """``rateLimit.enabled``; by default on in production only, as in Better Auth."""
+    """``rateLimit.enabled``; by default on in every environment but ``test`` (Better Auth: production only)."""
+    storage: Literal["memory", "database", "secondary-storage"] | None = None
+    """``rateLimit.storage``: by default ``secondary-storage`` when one is configured, else ``memory``.
+
+    ``memory`` counts per worker process; ``database`` uses Better Auth's ``rateLimit`` table (shared by
+    all workers and by a TypeScript server on the same database).
+    """
     window: int = Field(10, ge=1)
     """Default window in seconds (``rateLimit.window``)."""
     max: int = Field(100, ge=1)
     """Default requests per window (``rateLimit.max``)."""
     custom_rules: dict[str, dict[str, int] | Literal[False]] = Field(default_factory=dict)
     """Per-path rules, ``{"/sign-in/email": {"window": 10, "max": 3}, "/ok": False}``; ``/x/*`` prefixes."""
+
+
+class LockoutSettings(_Section):
+    """Account lockout after repeated wrong passwords (this library's; Better Auth has none).
+
+    Defaults follow OWASP's authentication guidance: a handful of attempts per client, a higher
+    account-wide ceiling against distributed guessing (well under ASVS 2.2.1's 100 per hour), and a
+    bounded lock that a password reset or an admin lifts.
+    """
+
+    enabled: bool = True
+    max_failures: int = Field(5, ge=1)
+    """Wrong passwords for one account from one client, within ``window``, that lock that client out."""
+    account_max_failures: int = Field(20, ge=1)
+    """Wrong passwords for one account from all clients, within ``window``, that lock the account."""
+    window: int = Field(900, ge=1)
+    """Seconds over which failures are counted (from the first one)."""
+    duration: int = Field(900, ge=1)
+    """Seconds a lock lasts; attempts during it are refused and not counted."""
 
 
 class AuthSettings(BaseSettings):
@@ -215,6 +291,8 @@ class AuthSettings(BaseSettings):
     """SMTP delivery (env ``BETTER_AUTH_SMTP__HOST`` etc.); used when no ``email_sender`` is passed."""
     advanced: AdvancedSettings = AdvancedSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()
+    lockout: LockoutSettings = LockoutSettings()
+    verification: VerificationSettings = VerificationSettings()
 
     @field_validator("trusted_origins", "previous_secrets", "admin_user_ids", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from fastapi_betterauth.db.adapter import Adapter, Row, SortBy, UniqueViolationError, Where
-from fastapi_betterauth.db.schema import CORE_SCHEMA, FieldSpec, TableSpec, merge_schema
+from fastapi_betterauth.db.schema import CORE_SCHEMA, RATE_LIMIT_TABLE, FieldSpec, TableSpec, merge_schema
 from fastapi_betterauth.errors import ConfigurationError
 
 NOW = datetime(2026, 11, 22, 9, 1, 23, 910000, tzinfo=UTC)
@@ -829,3 +829,39 @@ class AdapterContract:
         assert sorted(r["name"] for r in rows) == sorted(names)
         for i, name in enumerate(names):
             assert ids(await adapter.find_many("user", [Where("name", name)])) == [f"u{i}"]
+
+    # -- increment (Better Auth's incrementOne) ----------------------------------------------
+
+    @pytest.mark.anyio
+    async def test_increment_adds_and_sets_only_when_the_conditions_hold(self, adapter: Adapter) -> None:
+        adapter.use_schema(merge_schema(CORE_SCHEMA, [RATE_LIMIT_TABLE]))
+        await adapter.create_schema()
+        await adapter.delete("rateLimit", [])
+        await adapter.create("rateLimit", {"id": "r1", "key": "1.2.3.4|/sign-in", "count": 1, "lastRequest": 10**12})
+        counted = await adapter.increment(
+            "rateLimit",
+            [Where("key", "1.2.3.4|/sign-in"), Where("count", 2, "lt")],
+            {"count": 1},
+            {"lastRequest": 2 * 10**12},
+        )
+        assert counted == {"id": "r1", "key": "1.2.3.4|/sign-in", "count": 2, "lastRequest": 2 * 10**12}
+        refused = await adapter.increment(
+            "rateLimit", [Where("key", "1.2.3.4|/sign-in"), Where("count", 2, "lt")], {"count": 1}, {}
+        )
+        assert refused is None
+        assert (await adapter.find_one("rateLimit", [Where("id", "r1")]))["count"] == 2  # type: ignore[index]
+
+    @pytest.mark.anyio
+    async def test_increment_never_loses_a_count_under_concurrency(self, adapter: Adapter) -> None:
+        adapter.use_schema(merge_schema(CORE_SCHEMA, [RATE_LIMIT_TABLE]))
+        await adapter.create_schema()
+        await adapter.delete("rateLimit", [])
+        await adapter.create("rateLimit", {"id": "r1", "key": "k", "count": 0, "lastRequest": 0})
+        results = await asyncio.gather(
+            *(
+                adapter.increment("rateLimit", [Where("key", "k"), Where("count", 7, "lt")], {"count": 1}, {})
+                for _ in range(20)
+            )
+        )
+        assert sum(r is not None for r in results) == 7
+        assert (await adapter.find_one("rateLimit", [Where("key", "k")]))["count"] == 7  # type: ignore[index]

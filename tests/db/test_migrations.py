@@ -171,6 +171,20 @@ async def test_audit_branch_builds_the_auth_event_table(make_database: Callable[
     assert _without_version_table(after) == await created.snapshot()
 
 
+async def test_rate_limit_branch_builds_better_auths_rate_limit_table(
+    make_database: Callable[[], Awaitable[Database]],
+) -> None:
+    from fastapi_betterauth.db.schema import CORE_SCHEMA, RATE_LIMIT_TABLE, merge_schema
+
+    migrated, created = await make_database(), await make_database()
+    await anyio.to_thread.run_sync(migrations.upgrade, migrated.url)
+    await anyio.to_thread.run_sync(migrations.upgrade, migrated.url, "better_auth_rate_limit@head")
+    await _create_schema(created.adapter_url, schema=merge_schema(CORE_SCHEMA, (RATE_LIMIT_TABLE,)))
+    after = await migrated.snapshot()
+    assert "rateLimit" in after["tables"]
+    assert _without_version_table(after) == await created.snapshot()
+
+
 async def test_create_schema_after_the_migration_is_a_no_op(make_database: Callable[[], Awaitable[Database]]) -> None:
     db = await make_database()
     await anyio.to_thread.run_sync(migrations.upgrade, db.url)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from fastapi_betterauth.db.adapter import UniqueViolationError
+from fastapi_betterauth.db.schema import CORE_SCHEMA, FieldSpec, TableSpec, merge_schema
 from fastapi_betterauth.db.sqlalchemy import SQLAlchemyAdapter
 from tests._services import asyncpg_url, create_postgres_database, drop_postgres_database
 from tests.db.contract import AdapterContract, session, user
@@ -18,6 +19,12 @@ from tests.db.contract import AdapterContract, session, user
 
 class SQLAdapterTests(AdapterContract):
     """Behaviour only a SQL database has (foreign keys are enforced on insert)."""
+
+    @pytest.mark.anyio
+    async def test_a_table_that_does_not_exist_has_no_columns(self, adapter: SQLAlchemyAdapter) -> None:
+        note = TableSpec("never_created", (FieldSpec("id", "string"),))
+        adapter.use_schema(merge_schema(CORE_SCHEMA, [note]))
+        assert await adapter.existing_columns("never_created") == frozenset()
 
     @pytest.mark.anyio
     async def test_foreign_key_violation_is_not_a_unique_violation(self, adapter: SQLAlchemyAdapter) -> None:

@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from tests._services import (
+    REDIS_URL,
     asyncpg_url,
     create_postgres_database,
     drop_postgres_database,
@@ -58,6 +59,8 @@ _SCRUB = (
     "PLUGINS",
     "MIGRATE",
     "SKIP_CREATE_SCHEMA",
+    "REDIS_URL",
+    "REDIS_PREFIX",
 )
 
 
@@ -209,8 +212,9 @@ def _start(
 
 @pytest.fixture
 def start_ts_server(node: str, node_modules: Path, servers: list[Server], tmp_path: Path) -> Callable[..., Server]:
-    """``start_ts_server(database, plugins="", migrate=False, secret=SECRET, options=None)``: the real Better Auth
-    server; ``options`` are extra ``betterAuth`` options.
+    """``start_ts_server(database, plugins="", migrate=False, secret=SECRET, options=None, redis_prefix=None)``: the
+    real Better Auth server; ``options`` are extra ``betterAuth`` options; ``redis_prefix``: secondary storage in the
+    test Redis under that key prefix (``@better-auth/redis-storage``).
 
     ``database``: a ``postgresql://`` DSN or ``sqlite:///<path>``.
     """
@@ -224,6 +228,7 @@ def start_ts_server(node: str, node_modules: Path, servers: list[Server], tmp_pa
         options: Any = None,
         node_env: str | None = None,
         mail_log: Path | None = None,
+        redis_prefix: str | None = None,
     ) -> Server:
         if dsn.startswith("sqlite"):
             require_better_sqlite3(node_modules)
@@ -244,6 +249,8 @@ def start_ts_server(node: str, node_modules: Path, servers: list[Server], tmp_pa
             env["TS_NODE_ENV"] = node_env
         if mail_log is not None:
             env["MAIL_LOG"] = str(mail_log)
+        if redis_prefix is not None:
+            env.update(REDIS_URL=REDIS_URL, REDIS_PREFIX=redis_prefix)
         return _start(servers, "ts", [node, "ts_server.mjs"], env, tmp_path, port, INTEROP_DIR)
 
     return start
@@ -262,6 +269,7 @@ def start_py_server(servers: list[Server], tmp_path: Path) -> Callable[..., Serv
         secret: str = SECRET,
         settings: Any = None,
         mail_log: Path | None = None,
+        redis_prefix: str | None = None,
     ) -> Server:
         try:
             import fastapi_betterauth
@@ -282,6 +290,8 @@ def start_py_server(servers: list[Server], tmp_path: Path) -> Callable[..., Serv
             env["AUTH_SETTINGS_JSON"] = json.dumps(settings)
         if mail_log is not None:
             env["MAIL_LOG"] = str(mail_log)
+        if redis_prefix is not None:
+            env.update(REDIS_URL=REDIS_URL, REDIS_PREFIX=redis_prefix)
         args = [
             sys.executable,
             "-m",

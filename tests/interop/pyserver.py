@@ -12,6 +12,11 @@ Run: ``python -m uvicorn tests.interop.pyserver:app --port N`` with the environm
   ``{"session": {"cookie_cache": {"enabled": true}}}`` (the Python twin of ts_server.mjs ``AUTH_OPTIONS_JSON``).
 * ``MAIL_LOG`` (optional): mails go to this JSON-lines outbox (``FileOutboxSender``: kind, to, url, token),
   which enables verification, password reset and the other mailed flows, as ts_server.mjs ``MAIL_LOG`` does.
+* ``REDIS_URL`` (optional): secondary storage in that Redis (``RedisStorage``), keys prefixed ``REDIS_PREFIX``
+  (default ``better-auth:``, as ts_server.mjs).
+
+The environment is ``test`` unless ``AUTH_SETTINGS_JSON`` says otherwise: no rate limiter, as ts_server.mjs
+runs Better Auth without ``NODE_ENV=production``.
 """
 
 from __future__ import annotations
@@ -38,16 +43,25 @@ def _plugins() -> list[Any]:
     return plugins
 
 
+def _storage() -> Any:
+    if not os.environ.get("REDIS_URL"):
+        return None
+    from fastapi_betterauth.storage import RedisStorage
+
+    return RedisStorage(os.environ["REDIS_URL"], key_prefix=os.environ.get("REDIS_PREFIX") or "better-auth:")
+
+
 auth = BetterAuth(
     AuthSettings(
         secret=os.environ["BETTER_AUTH_SECRET"],
         base_url=os.environ["BETTER_AUTH_URL"],
         trusted_origins=["http://localhost:3000"],
-        **json.loads(os.environ.get("AUTH_SETTINGS_JSON") or "{}"),
+        **{"environment": "test", **json.loads(os.environ.get("AUTH_SETTINGS_JSON") or "{}")},
     ),
     database=os.environ["DATABASE_URL"],
     plugins=_plugins(),
     email_sender=FileOutboxSender(os.environ["MAIL_LOG"]) if os.environ.get("MAIL_LOG") else None,
+    secondary_storage=_storage(),
 )
 
 

@@ -447,16 +447,20 @@ def two_databases(database: str, tmp_path: Path, request: pytest.FixtureRequest)
     return database, str(request.getfixturevalue("second_pg_dsn"))
 
 
+@pytest.mark.parametrize("rate_limit_table", [False, True], ids=["core", "with-rateLimit"])
 def test_python_schema_matches_better_auth_migrations(
     two_databases: tuple[str, str],
     start_py_server: Callable[..., Server],
     start_ts_server: Callable[..., Server],
+    rate_limit_table: bool,
 ) -> None:
-    # Core tables; the plugin tables (jwks, admin columns) join this check when those plugins land.
+    # Core tables (and the rateLimit table of storage "database"); the plugin tables are checked elsewhere.
     plugins = ""
     for_python, for_ts = two_databases
-    start_py_server(python_database_url(for_python), plugins=plugins)
-    start_ts_server(for_ts, plugins=plugins, migrate=True)
+    py_settings = {"rate_limit": {"storage": "database"}} if rate_limit_table else None
+    ts_options = {"rateLimit": {"storage": "database"}} if rate_limit_table else None
+    start_py_server(python_database_url(for_python), plugins=plugins, settings=py_settings)
+    start_ts_server(for_ts, plugins=plugins, migrate=True, options=ts_options)
     python, better_auth = _schema(for_python), _schema(for_ts)
     assert python["tables"] == better_auth["tables"]
     problems = []

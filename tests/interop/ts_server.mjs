@@ -3,7 +3,10 @@
 //   PORT=3050 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/db BETTER_AUTH_SECRET=... \
 //   (or DATABASE_URL=sqlite:///abs/path.db, with the optional dependency better-sqlite3)
 //   BETTER_AUTH_URL=http://127.0.0.1:3050 [PLUGINS=bearer,jwt,admin] [MIGRATE=1] [AUTH_OPTIONS_JSON={...}] \
-//   node ts_server.mjs
+//   [REDIS_URL=redis://127.0.0.1:6379/0 REDIS_PREFIX=better-auth:] node ts_server.mjs
+//
+// * REDIS_URL: secondaryStorage is the official @better-auth/redis-storage on that Redis (ioredis),
+//   with keyPrefix REDIS_PREFIX (the package's default "better-auth:" when unset).
 //
 // * It never creates tables unless MIGRATE=1, in which case Better Auth's own migration generator
 //   (`getMigrations` from better-auth/db/migration) creates them before the server listens.
@@ -110,6 +113,14 @@ if (mailLog && options.user?.deleteUser?.sendDeleteAccountVerification === true)
   options.user.deleteUser.sendDeleteAccountVerification = mailLog("delete-account");
 if (mailLog && options.user?.changeEmail?.sendChangeEmailConfirmation === true)
   options.user.changeEmail.sendChangeEmailConfirmation = mailLog("change-email-confirmation");
+let closeRedis = async () => {};
+if (process.env.REDIS_URL) {
+  const { Redis } = await import("ioredis");
+  const { redisStorage } = await import("@better-auth/redis-storage");
+  const redis = new Redis(process.env.REDIS_URL);
+  options.secondaryStorage = redisStorage({ client: redis, keyPrefix: process.env.REDIS_PREFIX || "better-auth:" });
+  closeRedis = () => redis.quit();
+}
 const auth = betterAuth(options);
 
 if (process.env.MIGRATE === "1") {
@@ -130,7 +141,7 @@ const server = http.createServer((req, res) => {
 
 const shutdown = () => {
   server.close();
-  Promise.resolve(closeDatabase()).finally(() => process.exit(0));
+  Promise.all([closeDatabase(), closeRedis()]).finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
 };
 process.on("SIGTERM", shutdown);

@@ -22,6 +22,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_serving(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Poll ``/api/auth/ok`` until the server answers; fail if it exits or takes longer than ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/api/auth/ok", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server at {url} did not start")
+        time.sleep(0.2)
+
+
 class Server:
     def __init__(self, url: str, database_url: str) -> None:
         self.url = url
@@ -48,16 +62,7 @@ def loopback_server(request: pytest.FixtureRequest, tmp_path: Path, anyio_backen
         env=env,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/api/auth/ok", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("load-test server did not start")
-            time.sleep(0.2)
+        wait_until_serving(url, proc)
         yield Server(url, database_url)
     finally:
         proc.terminate()

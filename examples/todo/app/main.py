@@ -2,7 +2,10 @@
 
 Environment: ``DATABASE_URL``, ``BETTER_AUTH_SECRET``, ``BETTER_AUTH_URL``, ``BETTER_AUTH_TRUSTED_ORIGINS``
 (the Next.js origin, default ``http://localhost:3000``), ``TODO_CREATE_SCHEMA`` (``1`` by default: create
-missing tables at startup; set ``0`` when ``alembic upgrade heads`` manages them).
+missing tables at startup; set ``0`` when ``alembic upgrade heads`` manages them), ``REDIS_URL`` (optional:
+sessions, rate limits and lockouts in Redis, shared by every worker; ``REDIS_KEY_PREFIX`` defaults to
+Better Auth's ``better-auth:``). Several workers (``uvicorn --workers 4``) need ``REDIS_URL``, or
+``BETTER_AUTH_RATE_LIMIT__STORAGE=database``, for limits to count across them.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from fastapi_betterauth import (
     BetterAuth,
     JWTVerifier,
     PasswordHasher,
+    RedisStorage,
     SQLAlchemyAdapter,
     User,
     admin,
@@ -67,6 +71,9 @@ def create_app(
     # Seed 002's frontend signs HS256 JWTs with the shared BETTER_AUTH_SECRET. Only with a real secret:
     # the development default is public, and tokens signed with it would prove nothing.
     shared_secret = [JWTVerifier(secret=settings.secret.get_secret_value())] if settings.secret else []
+    storage = None
+    if os.environ.get("REDIS_URL"):
+        storage = RedisStorage(os.environ["REDIS_URL"], key_prefix=os.environ.get("REDIS_KEY_PREFIX", "better-auth:"))
     auth = BetterAuth(
         settings,
         adapter=SQLAlchemyAdapter(engine),
@@ -74,6 +81,7 @@ def create_app(
         password_hasher=password_hasher,
         hooks=AuthHooks(before_delete_user=delete_tasks_of),
         jwt_verifiers=shared_secret,
+        secondary_storage=storage,
     )
 
     @asynccontextmanager

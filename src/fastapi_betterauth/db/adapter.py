@@ -55,7 +55,7 @@ class Adapter(Protocol):
         ...
 
     async def existing_columns(self, model: str) -> frozenset[str]:
-        """The columns the stored table really has: a server sharing the database may have added some."""
+        """The columns the stored table really has (none if it does not exist): another server may differ."""
         ...
 
     async def find_session_and_user(self, token: str) -> tuple[Row, Row] | None:
@@ -92,6 +92,14 @@ class Adapter(Protocol):
 
     async def update_many(self, model: str, where: Sequence[Where], values: Row) -> int:
         """Update every row matching ``where``; return how many changed."""
+        ...
+
+    async def increment(self, model: str, where: Sequence[Where], by: dict[str, int], values: Row) -> Row | None:
+        """Atomically add ``by`` to number columns and set ``values`` on the rows matching ``where`` (a unique key).
+
+        Better Auth's ``incrementOne``: the conditions and the change are one statement, so two
+        workers counting the same key never lose a count. Returns the updated row, or ``None``.
+        """
         ...
 
     async def delete(self, model: str, where: Sequence[Where]) -> int:

@@ -132,6 +132,15 @@ class MemoryAdapter:
         table.update((row["id"], row) for row in after)  # re-keyed, since ``id`` may have changed
         return [dict(new) for new in updated.values()]
 
+    def _increment(self, model: str, where: Sequence[Where], by: dict[str, int], values: Row) -> Row | None:
+        targets = self._select(model, where)
+        if not targets:
+            return None
+        row = targets[0]
+        changes = {**values, **{field: (row.get(field) or 0) + step for field, step in by.items()}}
+        updated = self._update(model, [Where("id", row["id"])], changes)
+        return updated[0] if updated else None
+
     def _delete(self, model: str, where: Sequence[Where]) -> int:
         table = self._table(model)
         doomed = [row["id"] for row in self._select(model, where)]
@@ -192,6 +201,11 @@ class MemoryAdapter:
         """Update matching rows; return the count."""
         async with self._lock:
             return len(self._update(model, where, values))
+
+    async def increment(self, model: str, where: Sequence[Where], by: dict[str, int], values: Row) -> Row | None:
+        """Add ``by`` and set ``values`` on the first matching row, atomically."""
+        async with self._lock:
+            return self._increment(model, where, by, values)
 
     async def delete(self, model: str, where: Sequence[Where]) -> int:
         """Delete matching rows, cascading to rows that reference them."""
@@ -259,6 +273,9 @@ class _MemoryTransaction:
 
     async def update_many(self, model: str, where: Sequence[Where], values: Row) -> int:
         return len(self._a._update(model, where, values))
+
+    async def increment(self, model: str, where: Sequence[Where], by: dict[str, int], values: Row) -> Row | None:
+        return self._a._increment(model, where, by, values)
 
     async def delete(self, model: str, where: Sequence[Where]) -> int:
         return self._a._delete(model, where)

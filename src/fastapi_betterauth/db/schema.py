@@ -33,6 +33,8 @@ class FieldSpec:
     returned: bool = True
     default: object = None
     """Value used on create when the caller gives none (application side, like Better Auth)."""
+    bigint: bool = False
+    """A ``number`` column that holds epoch milliseconds: ``bigint`` (Better Auth: ``bigint: true``)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,18 @@ CORE_SCHEMA: dict[str, TableSpec] = {
         ),
     ),
 }
+
+
+RATE_LIMIT_TABLE = TableSpec(
+    "rateLimit",
+    (
+        _ID,
+        FieldSpec("key", "string", unique=True),
+        FieldSpec("count", "number"),
+        FieldSpec("lastRequest", "number", bigint=True),
+    ),
+)
+"""Better Auth's ``rateLimit`` table, present when ``rate_limit.storage = "database"``."""
 
 
 def merge_schema(base: Schema, *extensions: Iterable[TableSpec]) -> dict[str, TableSpec]:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, NoSuchTableError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from sqlalchemy.types import TypeDecorator, UserDefinedType
@@ -86,7 +86,8 @@ def _column_type(spec: FieldSpec, dialect: str) -> Any:
     if spec.type == "date":
         return SQLiteISODate() if sqlite else postgresql.TIMESTAMP(timezone=True)
     if spec.type == "number":
-        return sa.BigInteger() if not sqlite else sa.Integer()
+        # Better Auth's DDL: ``integer``, or ``bigint`` for millisecond timestamps.
+        return sa.BigInteger() if spec.bigint else sa.Integer()
     if spec.type == "json":
         return sa.Text() if sqlite else postgresql.JSONB()
     raise ConfigurationError(f"unsupported field type {spec.type!r}")
@@ -376,6 +377,11 @@ class SQLAlchemyAdapter:
         async with self._writing() as conn:
             return len(await _update(self, conn, model, where, values))
 
+    async def increment(self, model: str, where: Sequence[Where], by: dict[str, int], values: Row) -> Row | None:
+        """``UPDATE … SET n = n + k … WHERE <conditions> RETURNING *`` on one matching row."""
+        async with self._writing() as conn:
+            return await _increment(self, conn, model, where, by, values)
+
     async def delete(self, model: str, where: Sequence[Where]) -> int:
         """Delete matching rows (foreign keys cascade)."""
         async with self._writing() as conn:
@@ -487,6 +493,20 @@ async def _update(
     return [_row(r) for r in result]
 
 
+async def _increment(
+    a: SQLAlchemyAdapter, conn: AsyncConnection, model: str, where: Sequence[Where], by: dict[str, int], values: Row
+) -> Row | None:
+    # The conditions sit in the UPDATE itself (not a subquery): PostgreSQL re-checks them against a row
+    # another transaction changed meanwhile, which is what makes "count < max" hold under concurrency.
+    table = a._t(model)
+    changes = {**a._values(table, values), **{a._column(table, f).key: a._column(table, f) + n for f, n in by.items()}}
+    result = await _execute_write(
+        conn, sa.update(table).where(a._clause(table, where)).values(changes).returning(*table.c)
+    )
+    row = result.first()
+    return None if row is None else _row(row)
+
+
 async def _delete(a: SQLAlchemyAdapter, conn: AsyncConnection, model: str, where: Sequence[Where]) -> int:
     table = a._t(model)
     result = await conn.execute(sa.delete(table).where(a._clause(table, where)))
@@ -511,7 +531,10 @@ async def _consume_one(
 
 async def _existing_columns(a: SQLAlchemyAdapter, conn: AsyncConnection, model: str) -> frozenset[str]:
     name = a._t(model).name
-    columns = await conn.run_sync(lambda sync: sa.inspect(sync).get_columns(name))
+    try:
+        columns = await conn.run_sync(lambda sync: sa.inspect(sync).get_columns(name))
+    except NoSuchTableError:  # e.g. no session table: a Better Auth server with secondary storage makes none
+        return frozenset()
     return frozenset(str(c["name"]) for c in columns)
 
 
@@ -565,6 +588,9 @@ class _ConnectionAdapter:
 
     async def update_many(self, model: str, where: Sequence[Where], values: Row) -> int:
         return len(await _update(self._a, self._conn, model, where, values))
+
+    async def increment(self, model: str, where: Sequence[Where], by: dict[str, int], values: Row) -> Row | None:
+        return await _increment(self._a, self._conn, model, where, by, values)
 
     async def delete(self, model: str, where: Sequence[Where]) -> int:
         return await _delete(self._a, self._conn, model, where)

@@ -14,6 +14,7 @@ from typing import Any
 from .._dates import now
 from ..crypto.random import generate_id, generate_token
 from .adapter import Adapter, Operator, Row, SortBy, Where
+from .session_cache import SessionCache
 
 CREDENTIAL_PROVIDER = "credential"
 AUTH_EVENT_MODEL = "auth_event"
@@ -23,10 +24,31 @@ MAX_LISTED_SESSIONS = 1000
 
 
 class AuthStore:
-    """Users, sessions, accounts and verification rows, in Better Auth's shapes."""
+    """Users, sessions, accounts and verification rows, in Better Auth's shapes.
 
-    def __init__(self, adapter: Adapter) -> None:
+    With a :class:`SessionCache` (secondary storage), sessions and verification values live there as
+    Better Auth keeps them, and in the database only when ``sessions_in_database`` /
+    ``verification_in_database`` say so (Better Auth's ``storeSessionInDatabase`` /
+    ``verification.storeInDatabase``).
+    """
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        *,
+        cache: SessionCache | None = None,
+        sessions_in_database: bool = False,
+        preserve_sessions: bool = False,
+        verification_in_database: bool = False,
+    ) -> None:
         self.adapter = adapter
+        self.cache = cache
+        self.sessions_in_db = cache is None or sessions_in_database
+        """Whether session rows are written to the database."""
+        self.preserve_sessions = cache is not None and sessions_in_database and preserve_sessions
+        self.session_fallback = cache is not None and sessions_in_database and not preserve_sessions
+        """Better Auth's ``databaseSessionFallbackEnabled``: read the database when the cache misses."""
+        self.verification_in_db = cache is None or verification_in_database
         self._last_purge: datetime | None = None
         self.user_defaults: list[Callable[[Row], Row]] = []
         """Plugins' defaults for new users (the admin plugin's ``role``), applied before insert."""
@@ -81,15 +103,21 @@ class AuthStore:
         return await self.adapter.find_one("user", [Where("id", user_id)])
 
     async def update_user(self, user_id: str, values: Row) -> Row | None:
-        """Update a user and bump ``updatedAt``."""
-        return await self.adapter.update("user", [Where("id", user_id)], {**values, "updatedAt": now()})
+        """Update a user and bump ``updatedAt`` (and the user cached in each of its sessions)."""
+        updated = await self.adapter.update("user", [Where("id", user_id)], {**values, "updatedAt": now()})
+        if updated is not None and self.cache is not None:
+            await self.cache.refresh_user(updated)
+        return updated
 
     async def delete_user(self, user_id: str) -> None:
         """Delete a user with its sessions and accounts (explicitly, as Better Auth does)."""
         async with self.adapter.transaction() as tx:
-            await tx.delete("session", [Where("userId", user_id)])
+            if self.sessions_in_db:
+                await tx.delete("session", [Where("userId", user_id)])
             await tx.delete("account", [Where("userId", user_id)])
             await tx.delete("user", [Where("id", user_id)])
+        if self.cache is not None:
+            await self.cache.revoke_all(user_id)
 
     # -- accounts ------------------------------------------------------------------------------
 
@@ -156,10 +184,20 @@ class AuthStore:
             "userAgent": user_agent,
             **(extra or {}),
         }
-        return await (adapter or self.adapter).create("session", row)
+        if self.sessions_in_db:
+            row = await (adapter or self.adapter).create("session", row)
+        if self.cache is not None:
+            user = await (adapter or self.adapter).find_one("user", [Where("id", user_id)])
+            if user is not None:
+                await self.cache.put(row, user)
+        return row
 
     async def find_session(self, token: str) -> tuple[Row, Row] | None:
         """The session with this token and its user, or ``None`` (expiry is checked by the caller)."""
+        if self.cache is not None:
+            found = await self.cache.get(token)
+            if found is not False or not self.session_fallback:
+                return found or None
         return await self.adapter.find_session_and_user(token)
 
     async def list_sessions(self, user_id: str, *, active_only: bool = True) -> list[Row]:
@@ -168,6 +206,12 @@ class AuthStore:
         At most the newest ``MAX_LISTED_SESSIONS``: one account signing in endlessly cannot make a list
         answer (or its query) unbounded.
         """
+        if self.cache is not None and not self.session_fallback:
+            cached = await self.cache.list(user_id)
+            if active_only:
+                cached = [row for row in cached if not is_expired(row)]
+            cached.sort(key=lambda row: row["createdAt"])
+            return cached[-MAX_LISTED_SESSIONS:]
         where = [Where("userId", user_id)]
         if active_only:
             where.append(Where("expiresAt", now(), "gt"))
@@ -178,24 +222,52 @@ class AuthStore:
 
     async def update_session(self, token: str, values: Row) -> Row | None:
         """Update a session by token (``updatedAt`` is part of ``values`` where Better Auth sets it)."""
-        return await self.adapter.update("session", [Where("token", token)], values)
+        merged = await self.cache.update(token, values) if self.cache is not None else None
+        if self.sessions_in_db:
+            return await self.adapter.update("session", [Where("token", token)], values)
+        return merged
 
     async def delete_session(self, token: str) -> int:
         """Delete one session by token."""
-        return await self.adapter.delete("session", [Where("token", token)])
+        removed = 0
+        if self.cache is not None:
+            removed = int(await self.cache.delete(token) is not None)
+        if self.sessions_in_db:
+            removed = max(removed, await self._end_sessions([Where("token", token)]))
+        return removed
 
     async def delete_user_session(self, user_id: str, token: str) -> int:
         """Delete a session only if it belongs to ``user_id``."""
-        return await self.adapter.delete("session", [Where("token", token), Where("userId", user_id)])
+        if self.cache is not None and not self.sessions_in_db:
+            found = await self.cache.get(token)
+            if not found or found[0].get("userId") != user_id:
+                return 0
+            return await self.delete_session(token)
+        removed = await self._end_sessions([Where("token", token), Where("userId", user_id)])
+        if removed and self.cache is not None:
+            await self.cache.delete(token)
+        return removed
 
     async def delete_sessions(
         self, user_id: str, *, except_tokens: Sequence[str] = (), adapter: Adapter | None = None
     ) -> int:
         """Delete all of a user's sessions, optionally keeping some."""
-        where = [Where("userId", user_id)]
-        if except_tokens:
-            where.append(Where("token", list(except_tokens), "not_in"))
-        return await (adapter or self.adapter).delete("session", where)
+        removed = 0
+        if self.cache is not None:
+            removed = await self.cache.revoke_all(user_id, keep=frozenset(except_tokens))
+        if self.sessions_in_db:
+            where = [Where("userId", user_id)]
+            if except_tokens:
+                where.append(Where("token", list(except_tokens), "not_in"))
+            removed = max(removed, await self._end_sessions(where, adapter=adapter))
+        return removed
+
+    async def _end_sessions(self, where: list[Where], *, adapter: Adapter | None = None) -> int:
+        """Delete session rows, or expire them when ``preserve_session_in_database`` is set."""
+        target = adapter or self.adapter
+        if self.preserve_sessions:
+            return await target.update_many("session", [*where, Where("expiresAt", now(), "gt")], {"expiresAt": now()})
+        return await target.delete("session", where)
 
     # -- audit events ----------------------------------------------------------------------------
 
@@ -230,23 +302,26 @@ class AuthStore:
     async def create_verification(self, identifier: str, value: str, *, expires_in: int) -> Row:
         """Store a verification value (reset tokens, OAuth state...)."""
         t = now()
-        return await self.adapter.create(
-            "verification",
-            {
-                "id": generate_id(),
-                "identifier": identifier,
-                "value": value,
-                "expiresAt": t + timedelta(seconds=expires_in),
-                "createdAt": t,
-                "updatedAt": t,
-            },
-        )
+        row = {"identifier": identifier, "value": value, "expiresAt": t + timedelta(seconds=expires_in)}
+        if not self.verification_in_db:
+            assert self.cache is not None
+            cached = {"createdAt": t, "updatedAt": t, **row}  # Better Auth's cached shape: no id
+            await self.cache.put_verification(cached)
+            return cached
+        stored = await self.adapter.create("verification", {"id": generate_id(), **row, "createdAt": t, "updatedAt": t})
+        if self.cache is not None:
+            await self.cache.put_verification(stored)
+        return stored
 
     async def find_verification(self, identifier: str) -> Row | None:
         """The newest row for ``identifier``, expired or not (Better Auth ``findVerificationValue``).
 
         Expired rows of any identifier are purged on the way, at most once a minute.
         """
+        if self.cache is not None:
+            cached = await self.cache.get_verification(identifier)
+            if cached is not None or not self.verification_in_db:
+                return cached
         await self._purge_expired_verifications()
         rows = await self.adapter.find_many(
             "verification", [Where("identifier", identifier)], sort_by=SortBy("createdAt", "desc"), limit=1
@@ -255,9 +330,15 @@ class AuthStore:
 
     async def consume_verification(self, identifier: str, *, adapter: Adapter | None = None) -> Row | None:
         """Atomically take the newest unexpired row for ``identifier`` (single use)."""
-        return await (adapter or self.adapter).consume_one(
+        if not self.verification_in_db:
+            assert self.cache is not None
+            return await self.cache.take_verification(identifier)
+        taken = await (adapter or self.adapter).consume_one(
             "verification", [Where("identifier", identifier), Where("expiresAt", now(), "gt")]
         )
+        if self.cache is not None:
+            await self.cache.delete_verification(identifier)
+        return taken
 
     async def _purge_expired_verifications(self) -> None:
         t = now()
@@ -272,8 +353,10 @@ class AuthStore:
         Creates the credential account when the user has none (e.g. a social-only user), and revokes
         every session first when asked, as Better Auth's ``resetCredentialPassword`` does.
         """
+        if not self.verification_in_db and await self.consume_verification(identifier) is None:
+            return False  # single use already decided by the secondary storage's atomic take
         async with self.adapter.transaction() as tx:
-            if await self.consume_verification(identifier, adapter=tx) is None:
+            if self.verification_in_db and await self.consume_verification(identifier, adapter=tx) is None:
                 return False
             if revoke_sessions:
                 await self.delete_sessions(user_id, adapter=tx)

@@ -14,9 +14,10 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPBearer
 
 from ..crypto.jwt import ExpiredJWTError, JWTError
-from ..errors import AuthError, ConfigurationError, ErrorCode
+from ..errors import AuthError, ConfigurationError, ErrorCode, storage_unavailable
 from ..models import Identity, SessionAndUser, User
 from ..protocol.credentials import bearer_jwt
+from ..storage.secondary import StorageUnavailableError
 from .openapi import ErrorBody
 from .responses import query_dict, request_headers
 
@@ -66,6 +67,8 @@ async def _identity(request: Request, auth: Any) -> Identity | None:
         )
     except JWTError as error:
         raise _token_error(error) from None
+    except StorageUnavailableError:
+        raise storage_unavailable() from None  # 503, not 401: the session is not gone, its storage is down
     return found
 
 

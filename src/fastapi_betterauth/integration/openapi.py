@@ -171,9 +171,18 @@ def _implied_errors(endpoint: AnyEndpoint) -> list[ErrorDoc]:
     return docs
 
 
-def responses(endpoint: AnyEndpoint) -> dict[int | str, dict[str, Any]]:
-    """Every answer of the route but its 200 (documented by :func:`response_model`)."""
+def responses(endpoint: AnyEndpoint, *, storage: bool = False) -> dict[int | str, dict[str, Any]]:
+    """Every answer of the route but its 200 (documented by :func:`response_model`).
+
+    ``storage``: the server has a secondary storage, so any route may answer 503 while it is down.
+    """
     answers: dict[int | str, dict[str, Any]] = {}
+    if storage:
+        answers[503] = {
+            "model": ErrorBody,
+            "description": "`STORAGE_UNAVAILABLE`: the secondary storage is down; retry after `Retry-After` seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        }
     if endpoint.redirect:
         answers[302] = {
             "description": endpoint.redirect,
@@ -188,11 +197,14 @@ def responses(endpoint: AnyEndpoint) -> dict[int | str, dict[str, Any]]:
         text = " ".join(part for part in (doc.description, codes) if part)
         if text not in entry["description"]:
             entry["description"] = "; ".join(p for p in (entry["description"], text) if p) or "Error"
-    answers[429] = {
-        "model": TooManyRequests,
-        "description": "Rate limited; retry after `X-Retry-After` seconds",
-        "headers": {"X-Retry-After": {"schema": {"type": "integer"}}},
-    }
+    limited = "Rate limited; retry after `X-Retry-After` seconds"
+    retry = {"X-Retry-After": {"schema": {"type": "integer"}}}
+    declared = answers.get(429)
+    if declared is None:
+        answers[429] = {"model": TooManyRequests, "description": limited, "headers": retry}
+    else:  # the route has its own 429 too (sign-in's lockout), which carries a code and Retry-After
+        retry["Retry-After"] = {"schema": {"type": "integer"}}
+        answers[429] = {"model": ErrorBody, "description": f"{limited}; {declared['description']}", "headers": retry}
     if endpoint.answer_media != "application/json":
         answers[200] = {"content": {endpoint.answer_media: {"schema": {"type": "string"}}}}
     return answers

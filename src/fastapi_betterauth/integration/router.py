@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..errors import AuthError
+from ..errors import AuthError, storage_unavailable
 from ..protocol.dispatch import dispatch, error_response
 from ..protocol.endpoint import AnyEndpoint
 from ..protocol.validation import parse_body
+from ..storage.secondary import StorageUnavailableError
 from . import openapi
 from .responses import read_body, to_auth_request, to_starlette_response
 
@@ -52,6 +53,8 @@ def _route_handler(auth: BetterAuth, endpoint: AnyEndpoint) -> Callable[[Request
             auth_request.body = parse_body(request.headers.get("content-type"), raw, endpoint.media)
         except AuthError as error:
             return to_starlette_response(error_response(error))
+        except StorageUnavailableError:
+            return to_starlette_response(error_response(storage_unavailable()))
         return to_starlette_response(await dispatch(ctx, endpoint, auth_request))
 
     handle.__name__ = endpoint.name
@@ -66,7 +69,10 @@ def _not_found(auth: BetterAuth) -> Callable[[Request], Awaitable[Response]]:
     async def not_found(request: Request) -> Response:
         # Better Auth answers unknown paths and wrong methods with an empty 404 (no 405, no CORS);
         # its rate limiter runs before routing, so these requests count too.
-        limited = await ctx.check_rate_limit(to_auth_request(request, request.url.path[prefix:], None))
+        try:
+            limited = await ctx.check_rate_limit(to_auth_request(request, request.url.path[prefix:], None))
+        except StorageUnavailableError:
+            limited = storage_unavailable()
         if limited is not None:
             return to_starlette_response(error_response(limited))
         return Response(status_code=404)
@@ -93,7 +99,7 @@ def create_auth_router(auth: BetterAuth) -> APIRouter:
             description=endpoint.description or None,
             response_model=openapi.response_model(endpoint),
             status_code=302 if endpoint.redirect else None,
-            responses=openapi.responses(endpoint),
+            responses=openapi.responses(endpoint, storage=auth.secondary_storage is not None),
             tags=list(endpoint.tags),
             openapi_extra=_openapi_extra(endpoint, auth),
             include_in_schema=endpoint.available is None or endpoint.available(auth.context),

@@ -84,7 +84,8 @@ def alembic_config(url: str | None = None, **options: str) -> Config:
     config.set_main_option("script_location", SCRIPT_LOCATION.replace("%", "%%"))
     config.set_main_option("path_separator", "space")
     locations = " ".join(
-        str(Path(SCRIPT_LOCATION) / d) for d in ("versions", "plugins/jwt", "plugins/admin", "plugins/audit")
+        str(Path(SCRIPT_LOCATION) / d)
+        for d in ("versions", "plugins/jwt", "plugins/admin", "plugins/audit", "plugins/rate_limit")
     )
     config.set_main_option("version_locations", locations.replace("%", "%%"))
     for key, value in options.items():
@@ -98,10 +99,18 @@ JWT_VERSION_LOCATION = "fastapi_betterauth:migrations/plugins/jwt"
 ADMIN_VERSION_LOCATION = "fastapi_betterauth:migrations/plugins/admin"
 """The admin plugin's revision (its columns), for an application's ``version_locations``."""
 
+RATE_LIMIT_VERSION_LOCATION = "fastapi_betterauth:migrations/plugins/rate_limit"
+"""The ``rateLimit`` table's revision (``rate_limit.storage = "database"``), for ``version_locations``."""
+
 JWT_BRANCH_LABEL = "better_auth_jwt"
 """Branch of the jwt plugin's ``jwks`` table (``alembic upgrade better_auth_jwt@head``)."""
 
-PLUGIN_BRANCHES = {"jwt": JWT_BRANCH_LABEL, "admin": "better_auth_admin", "audit": "better_auth_audit"}
+PLUGIN_BRANCHES = {
+    "jwt": JWT_BRANCH_LABEL,
+    "admin": "better_auth_admin",
+    "audit": "better_auth_audit",
+    "rate-limit": "better_auth_rate_limit",
+}
 """Plugin id -> the branch holding its tables."""
 
 

@@ -18,19 +18,20 @@ from ..email.mailer import Mailer
 from ..errors import AuthError, ErrorCode
 from ..hooks import AuthHooks
 from ..password_policy import PasswordPolicy
+from ..protection.client_address import ProxyTrust, header_ip
 from ..settings import AuthSettings
 from .cookie_cache import decode_session_data, encode_session_data
 from .cookies import CookieConfig, parse_cookie_header
 from .credentials import CredentialReader, unsign_cookie
 from .endpoint import AuthRequest, SetCookie
 from .hashing import PasswordHashing
-from .rate_limit import MemoryRateLimiter
 from .shapes import SessionOut, UserOut
 from .trusted_origins import TrustedOrigins
 from .urls import is_loopback_host, parse_url
 from .wire import public_row
 
 if TYPE_CHECKING:
+    from ..protection import Lockout, RateLimiter
     from .plugin import Plugin
 
 
@@ -47,7 +48,10 @@ class AuthContext:
     cookies: CookieConfig
     hashing: PasswordHashing
     plugins: tuple[Plugin, ...] = ()
-    rate_limiter: MemoryRateLimiter | None = None
+    rate_limiter: RateLimiter | None = None
+    lockout: Lockout | None = None
+    proxy_trust: ProxyTrust = field(default_factory=ProxyTrust)
+    """Which peers may name the client in forwarding headers (``advanced.trusted_proxies``)."""
     mailer: Mailer = field(default_factory=lambda: Mailer(None))
     hooks: AuthHooks = field(default_factory=AuthHooks)
     password_policy: PasswordPolicy | None = None
@@ -115,38 +119,25 @@ class AuthContext:
         """Count the request against its rate limit; the 429 error when it is over."""
         if self.rate_limiter is None:
             return None
-        key = self.client_ip(request) or (f"peer:{request.peer}" if request.peer else "no-trusted-ip")
-        return await self.rate_limiter.hit(key, request.path)
+        return await self.rate_limiter.check(request)
+
+    def client_address(self, request: AuthRequest) -> str | None:
+        """The client rate limits and lockouts count against: the peer unless trusted proxies say otherwise."""
+        return self.proxy_trust.client(request)
 
     def client_ip(self, request: AuthRequest) -> str:
-        """Client IP from the configured headers only, ``""`` when not usable (protocol §4).
+        """The ``ipAddress`` stored with a session and an audit event (protocol §4), ``""`` when unknown.
 
-        Without trusted proxies the header must hold exactly one valid IP; the TCP peer address is
-        never used, and nothing is made up.
+        With trusted proxies configured, the resolved client address. Without, Better Auth's rule: a
+        configured header holding exactly one valid IP (a display value the client can choose, as in
+        Better Auth; nothing that limits or locks relies on it).
         """
         advanced = self.settings.advanced
         if advanced.disable_ip_tracking:
             return ""
-        import ipaddress
-
-        for name in advanced.ip_address_headers:
-            value = request.header(name)
-            if not value:
-                continue
-            parts = [p.strip() for p in value.split(",")]
-            if len(parts) != 1:
-                continue
-            try:
-                ip = ipaddress.ip_address(parts[0])
-            except ValueError:
-                continue
-            if isinstance(ip, ipaddress.IPv6Address):
-                if ip.ipv4_mapped is not None:
-                    return str(ip.ipv4_mapped)
-                network = ipaddress.ip_network(f"{ip}/64", strict=False)
-                return network.network_address.exploded
-            return str(ip)
-        return ""
+        if self.proxy_trust.configured:
+            return self.proxy_trust.client(request) or ""
+        return header_ip(request, advanced.ip_address_headers, advanced.ipv6_subnet)
 
 
 B = TypeVar("B")

@@ -10,8 +10,9 @@ import inspect
 import logging
 from typing import Any
 
-from ..errors import AuthError, ErrorCode
+from ..errors import AuthError, ErrorCode, storage_unavailable
 from ..redaction import redacted_traceback
+from ..storage.secondary import StorageUnavailableError
 from .context import AuthContext, EndpointContext
 from .endpoint import EMPTY, AnyEndpoint, AuthRequest, AuthResponse
 from .origin import check_form_csrf, check_request_origin
@@ -73,6 +74,9 @@ async def dispatch(auth: AuthContext, endpoint: AnyEndpoint, request: AuthReques
         if started:  # cookies and headers set before the error go out with it
             response.headers[:0] = started[0].headers_out
             response.cookies[:0] = started[0].cookies_out
+    except StorageUnavailableError as error:
+        logger.warning("secondary storage unavailable in %s %s: %s", endpoint.method, endpoint.path, error)
+        response = error_response(storage_unavailable())  # without the started cookies: keep the session
     except Exception as error:
         # Never logger.exception: a database error's message carries the email or token it was given.
         logger.error("unhandled error in %s %s\n%s", endpoint.method, endpoint.path, redacted_traceback(error))

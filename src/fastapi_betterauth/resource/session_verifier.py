@@ -14,10 +14,12 @@ from dataclasses import replace
 
 from ..db.adapter import Adapter, Row
 from ..db.schema import CORE_SCHEMA, merge_schema
+from ..db.session_cache import SessionCache
 from ..db.store import AuthStore, is_expired
 from ..errors import ConfigurationError
 from ..plugins.admin.schema import ADMIN_SCHEMA
 from ..protocol.credentials import CredentialReader
+from ..storage.secondary import SecondaryStorage
 
 
 class SessionVerifier:
@@ -36,6 +38,10 @@ class SessionVerifier:
             http; behind a proxy that terminates TLS without forwarding the scheme, pass ``True``.
         accept_bearer: also accept ``Authorization: Bearer <session token>`` (the bearer plugin's form).
         require_signature: with ``accept_bearer``, refuse raw (unsigned) tokens.
+        secondary_storage: the issuer's ``secondaryStorage`` (e.g. ``RedisStorage(url)`` with its key
+            prefix): where an issuer with secondary storage keeps its sessions (read only).
+        store_session_in_database: the issuer's ``session.storeSessionInDatabase``: a session missing
+            from secondary storage is then looked up in the database.
     """
 
     def __init__(
@@ -49,6 +55,8 @@ class SessionVerifier:
         secure_cookies: bool | None = None,
         accept_bearer: bool = True,
         require_signature: bool = False,
+        secondary_storage: SecondaryStorage | None = None,
+        store_session_in_database: bool = False,
     ) -> None:
         if (database is None) == (adapter is None):
             raise ConfigurationError("SessionVerifier needs exactly one of database= or adapter=")
@@ -58,7 +66,9 @@ class SessionVerifier:
             assert database is not None
             adapter = SQLAlchemyAdapter(database)
         self.adapter = adapter
-        self.store = AuthStore(adapter)
+        cache = None if secondary_storage is None else SessionCache(secondary_storage, revoked_ttl=86400)
+        self.secondary_storage = secondary_storage
+        self.store = AuthStore(adapter, cache=cache, sessions_in_database=store_session_in_database)
         self.secret = secret
         self.secrets = (secret, *previous_secrets)
         self.reader = CredentialReader(
@@ -119,5 +129,7 @@ class SessionVerifier:
         return await self.store.find_user_by_id(user_id)
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Release the database (and secondary storage) connections."""
         await self.adapter.close()
+        if self.secondary_storage is not None:
+            await self.secondary_storage.close()

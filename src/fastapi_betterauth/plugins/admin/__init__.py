@@ -27,6 +27,7 @@ from .access import (
     has_permission,
 )
 from .impersonation import impersonate_user, stop_impersonating
+from .lockouts import clear_lockout, get_lockout
 from .options import DEFAULT_BANNED_MESSAGE, EXTENSION, AdminOptions, admin_options
 from .roles import set_role, user_has_permission
 from .schema import ADMIN_SCHEMA
@@ -58,8 +59,10 @@ ADMIN_ENDPOINTS = (
     impersonate_user,
     stop_impersonating,
     user_has_permission,
+    get_lockout,
+    clear_lockout,
 )
-"""Every admin route, in Better Auth's order; options come from the context (``admin_options``)."""
+"""Every admin route, in Better Auth's order (then this library's lockout routes); options come from the context."""
 
 
 def admin(

@@ -176,5 +176,8 @@ async def reset_password(ctx: EndpointContext[ResetPasswordBody, ResetPasswordQu
     if not await ctx.store.reset_password(identifier, user["id"], password_hash, revoke_sessions=revoke):
         raise AuthError(400, ErrorCode.INVALID_TOKEN)  # spent by a concurrent request
     ctx.audit("password_reset", subject_id=user["id"])
+    if ctx.auth.lockout is not None and await ctx.auth.lockout.clear(user["email"]):
+        # Proving control of the mailbox ends any lockout: guessing can never lock the owner out for good.
+        ctx.audit("account_unlocked", subject_id=user["id"], reason="password_reset")
     await run_hook(ctx.auth.hooks.on_password_reset, user)
     return {"status": True}

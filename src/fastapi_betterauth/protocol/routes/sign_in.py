@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field, StrictBool, StrictStr
 
+from ...db.adapter import Row
 from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
@@ -30,6 +31,38 @@ class SignInEmailBody(WireBody):
     remember_me: StrictBool = Field(True, alias="rememberMe")
 
 
+async def _password_owner(
+    ctx: EndpointContext[SignInEmailBody, None], email: str, password: str
+) -> tuple[Row, Row, str]:
+    """The user, credential account and stored hash this password opens; the lockout counts each try.
+
+    Every failure is the same 401 after the same hashing work. A locked account (known or not) is
+    refused before the database is read, so its answer and timing say nothing about existence.
+    """
+    lockout, client = ctx.auth.lockout, ctx.auth.client_address(ctx.request)
+    if lockout is not None and (refused := await lockout.check(email, client)) is not None:
+        ctx.audit("sign_in_failed", subject_id=None, reason="account_locked")
+        raise refused
+    hashing = ctx.auth.hashing
+    user = await ctx.store.find_user_by_email(email)
+    account = await ctx.store.find_credential_account(user["id"]) if user is not None else None
+    stored = account.get("password") if account is not None else None
+    if user is None or account is None or not stored:
+        await hashing.burn(password)
+        matched = False
+    else:
+        matched = await hashing.verify(stored, password)
+    if not matched:
+        if lockout is not None:
+            await lockout.record_failure(email, client)
+        ctx.audit("sign_in_failed", subject_id=user["id"] if user else None, reason="invalid_credentials")
+        raise AuthError(401, ErrorCode.INVALID_EMAIL_OR_PASSWORD)
+    assert user is not None and account is not None and stored
+    if lockout is not None:
+        await lockout.record_success(email, client)
+    return user, account, stored
+
+
 @endpoint(
     "POST",
     "/sign-in/email",
@@ -42,6 +75,7 @@ class SignInEmailBody(WireBody):
     errors=(
         ErrorDoc(400, (ErrorCode.INVALID_EMAIL, ErrorCode.PASSWORD_TOO_LONG)),
         ErrorDoc(401, (ErrorCode.INVALID_EMAIL_OR_PASSWORD,)),
+        ErrorDoc(429, (ErrorCode.ACCOUNT_TEMPORARILY_LOCKED,), "Account locked after repeated wrong passwords"),
         ErrorDoc(
             403,
             (
@@ -67,17 +101,8 @@ async def sign_in_email(ctx: EndpointContext[SignInEmailBody, None]) -> SignInRe
         raise AuthError(400, ErrorCode.INVALID_EMAIL)
     check_password_length(ctx, body.password, check_min=False)
 
+    user, account, stored = await _password_owner(ctx, email, body.password)
     hashing = ctx.auth.hashing
-    user = await ctx.store.find_user_by_email(email)
-    account = await ctx.store.find_credential_account(user["id"]) if user is not None else None
-    stored = account.get("password") if account is not None else None
-    if user is None or account is None or not stored:
-        await hashing.burn(body.password)
-        ctx.audit("sign_in_failed", subject_id=user["id"] if user else None, reason="invalid_credentials")
-        raise AuthError(401, ErrorCode.INVALID_EMAIL_OR_PASSWORD)
-    if not await hashing.verify(stored, body.password):
-        ctx.audit("sign_in_failed", subject_id=user["id"], reason="invalid_credentials")
-        raise AuthError(401, ErrorCode.INVALID_EMAIL_OR_PASSWORD)
     if policy.require_email_verification and not user.get("emailVerified"):
         ctx.audit("sign_in_failed", subject_id=user["id"], reason="email_not_verified")
         if ctx.auth.settings.email_verification.send_on_sign_in:
