@@ -320,6 +320,10 @@ def main() -> None:
 
     results["jwt_protected_route"] = _jwt_route_comparison(args.seconds)
     results["rate_limit"] = _rate_limit_figures()
+    if shutil.which("node") and (INTEROP / "node_modules" / "oauth2-mock-server").exists():
+        from social_flow import measure as measure_social
+
+        results["social_sign_in_flow"] = measure_social()
     from examples_latency import measure as measure_examples
 
     results["examples_sqlite"] = measure_examples(f"sqlite+aiosqlite:///{tmp}/examples-{os.getpid()}.db")

@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -71,6 +75,41 @@ def require_node() -> str:
     if node is None:
         unavailable("node is not installed; the JS-client interop tests need Node.js 18+")
     return node
+
+
+INTEROP_DIR = Path(__file__).resolve().parent / "interop"
+"""Where package.json/package-lock.json pin the npm packages every node-based test uses (node_modules lives there)."""
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (the caller binds it soon after)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def install_node_modules(packages: Iterable[str]) -> Path:
+    """tests/interop/node_modules, with ``npm ci`` from the lockfile first when one of ``packages`` is missing.
+
+    A checkout whose node_modules predates a new pin gets reinstalled rather than failing on an import; ``npm`` or the
+    install failing goes through :func:`unavailable` (skip locally, fail in CI).
+    """
+    target = INTEROP_DIR / "node_modules"
+    if any(not (target / name / "package.json").exists() for name in packages):
+        try:
+            result = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"],
+                cwd=INTEROP_DIR,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            unavailable(f"npm ci failed in {INTEROP_DIR}: {exc}")
+        if result.returncode != 0:
+            unavailable(f"npm ci failed in {INTEROP_DIR}:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return target
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -56,12 +56,14 @@ from .integration import (
 )
 from .models import Account, Identity, Session, SessionAndUser, User
 from .password_policy import PasswordPolicy, password_complexity
-from .plugins import bearer, jwt
+from .plugins import bearer, generic_oauth, jwt
 from .plugins.admin import AccessControl, Role, admin, has_permission
 from .protocol.plugin import Plugin
 from .redaction import redacted_traceback
 from .resource import JWTVerifier, ResourceServer, SessionVerifier
 from .settings import (
+    AccountLinkingSettings,
+    AccountSettings,
     AdvancedSettings,
     AuthSettings,
     ChangeEmailSettings,
@@ -74,6 +76,7 @@ from .settings import (
     UserSettings,
     VerificationSettings,
 )
+from .social import IdTokenPolicy, OAuthProvider, ProfileMapping, github, google, oidc
 from .storage import MemoryStorage, SecondaryStorage, StorageUnavailableError
 
 TYPE_CHECKING = False
@@ -94,6 +97,8 @@ __all__ = [
     "AUTH_ERROR_RESPONSES",
     "AccessControl",
     "Account",
+    "AccountLinkingSettings",
+    "AccountSettings",
     "Adapter",
     "AdvancedSettings",
     "Argon2Hasher",
@@ -120,6 +125,7 @@ __all__ = [
     "ExpiredJWTError",
     "FieldSpec",
     "FileOutboxSender",
+    "IdTokenPolicy",
     "Identity",
     "JWTError",
     "JWTVerifier",
@@ -127,10 +133,12 @@ __all__ = [
     "Mailer",
     "MemoryAdapter",
     "MemoryStorage",
+    "OAuthProvider",
     "OptionalUser",
     "PasswordHasher",
     "PasswordPolicy",
     "Plugin",
+    "ProfileMapping",
     "RateLimitSettings",
     "RedisStorage",
     "ResourceServer",
@@ -160,9 +168,13 @@ __all__ = [
     "current_identity",
     "current_session",
     "current_user",
+    "generic_oauth",
     "get_auth",
+    "github",
+    "google",
     "has_permission",
     "jwt",
+    "oidc",
     "optional_session",
     "optional_user",
     "password_complexity",

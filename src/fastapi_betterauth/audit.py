@@ -42,6 +42,8 @@ EventType = Literal[
     "user_deleted",
     "account_locked",
     "account_unlocked",
+    "account_linked",
+    "account_unlinked",
 ]
 EVENT_TABLE = AUTH_EVENT_MODEL
 AUDIT_TABLE = TableSpec(

@@ -35,6 +35,7 @@ from .protocol.plugin import Plugin
 from .protocol.routes import BASE_ENDPOINTS
 from .protocol.trusted_origins import TrustedOrigins, server_origin
 from .settings import AuthSettings
+from .social import SOCIAL_ENDPOINTS, OAuthProvider, SocialProviders
 from .storage import MemoryStorage, SecondaryStorage
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class BetterAuth:
         secondary_storage: Better Auth's ``secondaryStorage``, e.g. ``RedisStorage(url)``: sessions,
             verification values, rate-limit counters and lockouts live there, shared by every worker
             and by a TypeScript Better Auth server using the same Redis (closed with the app).
+        social_providers: sign-in providers (Better Auth's ``socialProviders``): ``google(...)``,
+            ``github(...)``, or ``oidc(...)`` for any OpenID Connect provider. Each redirects back to
+            ``<base_url><base_path>/callback/<id>``, the URI to register at the provider.
     """
 
     def __init__(
@@ -87,6 +91,7 @@ class BetterAuth:
         audit: AuditTrail | None = None,
         jwt_verifiers: Sequence[JWTVerifier] = (),
         secondary_storage: SecondaryStorage | None = None,
+        social_providers: Sequence[OAuthProvider] = (),
     ) -> None:
         self.settings = settings if settings is not None else AuthSettings()
         require_public_url(self.settings)
@@ -130,6 +135,9 @@ class BetterAuth:
             origin=origin,
             trusted=TrustedOrigins.compile(([origin] if origin else []) + list(self.settings.trusted_origins)),
             credentials=CredentialReader(secret, secrets),
+            social=SocialProviders(social_providers, timeout=self.settings.account.provider_timeout)
+            if social_providers
+            else None,
         )
         self.audit.adapter = self.adapter
         for plugin in self.plugins:
@@ -149,7 +157,7 @@ class BetterAuth:
 
     def _endpoints(self) -> tuple[AnyEndpoint, ...]:
         """The core routes, the plugins' and the audit listing; two for one method and path is an error."""
-        endpoints = BASE_ENDPOINTS + tuple(e for p in self.plugins for e in p.endpoints)
+        endpoints = BASE_ENDPOINTS + SOCIAL_ENDPOINTS + tuple(e for p in self.plugins for e in p.endpoints)
         if self.audit.store:
             from .audit_endpoints import list_auth_events
 
@@ -341,6 +349,8 @@ class BetterAuth:
         await self.audit.flush()
         self.context.hashing.close()
         await self.adapter.close()
+        if self.context.social is not None:
+            await self.context.social.aclose()
         if self.secondary_storage is not None:
             await self.secondary_storage.close()
 

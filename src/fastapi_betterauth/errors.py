@@ -68,6 +68,19 @@ class ErrorCode(StrEnum):
     FAILED_TO_CREATE_VERIFICATION = "FAILED_TO_CREATE_VERIFICATION"
     FIELD_NOT_ALLOWED = "FIELD_NOT_ALLOWED"
     ASYNC_VALIDATION_NOT_SUPPORTED = "ASYNC_VALIDATION_NOT_SUPPORTED"
+    OAUTH_LINK_ERROR = "OAUTH_LINK_ERROR"
+    LINKING_NOT_ALLOWED = "LINKING_NOT_ALLOWED"
+    LINKING_DIFFERENT_EMAILS_NOT_ALLOWED = "LINKING_DIFFERENT_EMAILS_NOT_ALLOWED"
+    LINKING_FAILED = "LINKING_FAILED"
+    PROVIDER_NOT_SUPPORTED = "PROVIDER_NOT_SUPPORTED"
+    TOKEN_REFRESH_NOT_SUPPORTED = "TOKEN_REFRESH_NOT_SUPPORTED"
+    REFRESH_TOKEN_NOT_FOUND = "REFRESH_TOKEN_NOT_FOUND"
+    FAILED_TO_REFRESH_ACCESS_TOKEN = "FAILED_TO_REFRESH_ACCESS_TOKEN"
+    FAILED_TO_GET_ACCESS_TOKEN = "FAILED_TO_GET_ACCESS_TOKEN"
+    PROVIDER_NOT_CONFIGURED = "PROVIDER_NOT_CONFIGURED"
+    ACCESS_TOKEN_NOT_FOUND = "ACCESS_TOKEN_NOT_FOUND"
+    USER_ID_OR_SESSION_REQUIRED = "USER_ID_OR_SESSION_REQUIRED"
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     VALIDATION_ERROR = "VALIDATION_ERROR"
     MISSING_FIELD = "MISSING_FIELD"
     METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED = "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED"
@@ -182,6 +195,21 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.PASSWORD_TOO_WEAK: "Password is too weak",
     ErrorCode.UNTRUSTED_HOST: (
         "This Host is neither localhost nor a trusted origin: set BETTER_AUTH_URL to the server's public URL"
+    ),
+    ErrorCode.OAUTH_LINK_ERROR: "account not linked",
+    ErrorCode.PROVIDER_NOT_SUPPORTED: "Provider is not supported.",
+    ErrorCode.TOKEN_REFRESH_NOT_SUPPORTED: "Provider does not support token refreshing.",
+    ErrorCode.LINKING_NOT_ALLOWED: "Account not linked - linking not allowed",
+    ErrorCode.LINKING_DIFFERENT_EMAILS_NOT_ALLOWED: "Account not linked - different emails not allowed",
+    ErrorCode.LINKING_FAILED: "Account not linked - unable to create account",
+    ErrorCode.REFRESH_TOKEN_NOT_FOUND: "Refresh token not found",
+    ErrorCode.FAILED_TO_REFRESH_ACCESS_TOKEN: "Failed to refresh access token",
+    ErrorCode.FAILED_TO_GET_ACCESS_TOKEN: "Failed to get a valid access token",
+    ErrorCode.PROVIDER_NOT_CONFIGURED: "Account is not associated with a configured social provider.",
+    ErrorCode.ACCESS_TOKEN_NOT_FOUND: "Access token not found",
+    ErrorCode.USER_ID_OR_SESSION_REQUIRED: "Either userId or session is required",
+    ErrorCode.PROVIDER_UNAVAILABLE: (
+        "The sign-in provider is not answering. Try again later, or sign in with email and password."
     ),
     ErrorCode.ACCOUNT_TEMPORARILY_LOCKED: "Too many failed sign-in attempts. Try again later.",
     ErrorCode.STORAGE_UNAVAILABLE: "Session storage is unavailable. Try again shortly.",

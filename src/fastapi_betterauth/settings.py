@@ -227,6 +227,52 @@ class LockoutSettings(_Section):
     """Seconds a lock lasts; attempts during it are refused and not counted."""
 
 
+class AccountLinkingSettings(_Section):
+    """When a provider account may be attached to an existing user (Better Auth: ``account.accountLinking``).
+
+    The defaults are Better Auth's safe ones: implicit linking only when the provider vouches for the
+    email (or is listed in ``trusted_providers``) and the local email is verified, which closes the
+    pre-registration takeover (someone signs up with your address first, then waits for you to
+    sign in with Google).
+    """
+
+    enabled: bool = True
+    trusted_providers: tuple[str, ...] = ()
+    """Providers whose emails are trusted as if verified. Only list providers that verify emails."""
+    allow_different_emails: bool = False
+    """Allow ``link-social`` to attach an account whose email differs from the user's."""
+    allow_unlinking_all: bool = False
+    """Allow ``unlink-account`` to remove a user's last account (leaving no way to sign in)."""
+    update_user_info_on_link: bool = False
+    """Copy name and image from the provider when an account is linked."""
+    require_local_email_verified: bool = True
+    """Implicit linking requires the local user's email to be verified."""
+    disable_implicit_linking: bool = False
+    """Never link at sign-in; only ``link-social`` links."""
+
+
+class AccountSettings(_Section):
+    """Provider accounts and the OAuth flow (Better Auth: ``account``)."""
+
+    account_linking: AccountLinkingSettings = AccountLinkingSettings()
+    encrypt_oauth_tokens: bool = False
+    """Store provider access and refresh tokens encrypted (``encryptOAuthTokens``; readable by a
+    TypeScript server with the same secret). Id tokens stay in clear, as Better Auth keeps them."""
+    update_account_on_sign_in: bool = True
+    """Store the provider's fresh tokens at each sign-in (``updateAccountOnSignIn``)."""
+    store_state_strategy: Literal["database", "cookie"] = "database"
+    """Where a flow's state lives: a verification row plus a signed cookie, or an encrypted cookie."""
+    skip_state_cookie_check: bool = False
+    """Accept a callback from a browser without the flow's state cookie. Leave off: it is what stops
+    an attacker from finishing their own sign-in in your browser (login CSRF)."""
+    provider_timeout: float = Field(10.0, gt=0, le=120)
+    """Seconds a provider has to answer each step (token, profile, keys, discovery) before the user is
+    sent to the error URL (this library's; Better Auth waits as long as the provider takes)."""
+    error_url: str | None = None
+    """Where callback errors go when the flow has no ``errorCallbackURL`` (Better Auth:
+    ``onAPIError.errorURL``); default ``<base_url>/error``."""
+
+
 class AuthSettings(BaseSettings):
     """Everything about the auth server that is data.
 
@@ -293,6 +339,7 @@ class AuthSettings(BaseSettings):
     rate_limit: RateLimitSettings = RateLimitSettings()
     lockout: LockoutSettings = LockoutSettings()
     verification: VerificationSettings = VerificationSettings()
+    account: AccountSettings = AccountSettings()
 
     @field_validator("trusted_origins", "previous_secrets", "admin_user_ids", mode="before")
     @classmethod

@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -19,21 +18,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from tests._services import (
+    INTEROP_DIR,
     REDIS_URL,
     asyncpg_url,
     create_postgres_database,
     drop_postgres_database,
+    free_port,
+    install_node_modules,
     require_node,
     unavailable,
 )
 
-INTEROP_DIR = Path(__file__).resolve().parent
+if TYPE_CHECKING:
+    from tests.social.conftest import MockIdP
+
 REPO_ROOT = INTEROP_DIR.parent.parent
 SECRET = "interop-secret-0123456789abcdef0123456789abcdef"
 ORIGIN = "http://localhost:3000"
@@ -61,13 +65,12 @@ _SCRUB = (
     "SKIP_CREATE_SCHEMA",
     "REDIS_URL",
     "REDIS_PREFIX",
+    "OIDC_DISCOVERY_URL",
+    "OIDC_PROVIDER_ID",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_SCOPES",
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -79,6 +82,29 @@ def clean_env(**extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """A generic OpenID Connect provider for a server: the ``OIDC_*`` variables of pyserver.py and ts_server.mjs
+    (Python ``generic_oauth([oidc(...)])``, Better Auth ``genericOAuth({config: [...]})``)."""
+
+    discovery_url: str
+    client_id: str = "local-client"
+    client_secret: str | None = "local-client-secret"
+    scopes: tuple[str, ...] = ("email", "profile")
+    provider_id: str = "local"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            "OIDC_DISCOVERY_URL": self.discovery_url,
+            "OIDC_PROVIDER_ID": self.provider_id,
+            "OIDC_CLIENT_ID": self.client_id,
+            "OIDC_SCOPES": ",".join(self.scopes),
+        }
+        if self.client_secret:
+            env["OIDC_CLIENT_SECRET"] = self.client_secret
+        return env
 
 
 @dataclass
@@ -132,24 +158,38 @@ def node() -> str:
 @pytest.fixture(scope="session")
 def node_modules(node: str) -> Path:
     """tests/interop/node_modules, installed with ``npm ci`` from the lockfile when missing."""
-    target = INTEROP_DIR / "node_modules"
-    if not (target / "better-auth" / "package.json").exists():
-        try:
-            result = subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund"],
-                cwd=INTEROP_DIR,
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            unavailable(f"npm ci failed in {INTEROP_DIR}: {exc}")
-        if result.returncode != 0:
-            unavailable(f"npm ci failed in {INTEROP_DIR}:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    target = install_node_modules(["better-auth"])
     version = json.loads((target / "better-auth" / "package.json").read_text())["version"]
     assert version == "1.7.24", f"tests/interop/node_modules has better-auth {version}, expected 1.7.24"
     return target
+
+
+@pytest.fixture(scope="session")
+def _interop_mock_idp(node: str, node_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockIdP]:
+    # The process starter of tests/social (idp_mock.mjs, oauth2-mock-server): imported, not duplicated, so both
+    # suites drive the same provider through the same MockIdP API.
+    from tests.social.conftest import MockIdP, _start_node_idp
+
+    idp = _start_node_idp(MockIdP, "mock-idp", "idp_mock.mjs", tmp_path_factory.mktemp("interop-mock-idp"))
+    assert isinstance(idp, MockIdP)
+    try:
+        yield idp
+    finally:
+        idp.stop()
+
+
+@pytest.fixture
+def mock_idp(_interop_mock_idp: MockIdP) -> MockIdP:
+    """The generic OIDC provider of tests/social (``idp_mock.mjs``, issuer ``http://127.0.0.1:N``; one process per
+    session), reset for this test: default profile, no failures, empty request log."""
+    _interop_mock_idp.reset()
+    return _interop_mock_idp
+
+
+@pytest.fixture
+def oidc_provider(mock_idp: MockIdP) -> OidcProvider:
+    """The ``local`` provider on ``mock_idp``, as both servers are configured with it (``oidc=`` of the starters)."""
+    return OidcProvider(discovery_url=mock_idp.discovery_url)
 
 
 @pytest.fixture
@@ -214,7 +254,8 @@ def _start(
 def start_ts_server(node: str, node_modules: Path, servers: list[Server], tmp_path: Path) -> Callable[..., Server]:
     """``start_ts_server(database, plugins="", migrate=False, secret=SECRET, options=None, redis_prefix=None)``: the
     real Better Auth server; ``options`` are extra ``betterAuth`` options; ``redis_prefix``: secondary storage in the
-    test Redis under that key prefix (``@better-auth/redis-storage``).
+    test Redis under that key prefix (``@better-auth/redis-storage``); ``oidc``: a ``genericOAuth`` provider;
+    ``base_url``: its ``baseURL`` (default its own ``http://127.0.0.1:<port>``).
 
     ``database``: a ``postgresql://`` DSN or ``sqlite:///<path>``.
     """
@@ -229,6 +270,8 @@ def start_ts_server(node: str, node_modules: Path, servers: list[Server], tmp_pa
         node_env: str | None = None,
         mail_log: Path | None = None,
         redis_prefix: str | None = None,
+        oidc: OidcProvider | None = None,
+        base_url: str | None = None,
     ) -> Server:
         if dsn.startswith("sqlite"):
             require_better_sqlite3(node_modules)
@@ -238,9 +281,11 @@ def start_ts_server(node: str, node_modules: Path, servers: list[Server], tmp_pa
             PORT=str(port),
             DATABASE_URL=dsn,
             BETTER_AUTH_SECRET=secret,
-            BETTER_AUTH_URL=f"http://127.0.0.1:{port}",
+            BETTER_AUTH_URL=base_url or f"http://127.0.0.1:{port}",
             PLUGINS=plugins,
         )
+        if oidc is not None:
+            env.update(oidc.env())
         if migrate:
             env["MIGRATE"] = "1"
         if options:
@@ -259,7 +304,8 @@ def start_ts_server(node: str, node_modules: Path, servers: list[Server], tmp_pa
 @pytest.fixture
 def start_py_server(servers: list[Server], tmp_path: Path) -> Callable[..., Server]:
     """``start_py_server(database_url, plugins="", create_schema=True, secret=SECRET, settings=None, mail_log=None)``:
-    pyserver.py under uvicorn; ``settings`` are extra ``AuthSettings`` fields; ``mail_log`` an outbox file."""
+    pyserver.py under uvicorn; ``settings`` are extra ``AuthSettings`` fields; ``mail_log`` an outbox file;
+    ``oidc``: a ``generic_oauth`` provider; ``base_url``: its base URL (default its own ``http://127.0.0.1:<port>``)."""
 
     def start(
         database_url: str,
@@ -270,6 +316,8 @@ def start_py_server(servers: list[Server], tmp_path: Path) -> Callable[..., Serv
         settings: Any = None,
         mail_log: Path | None = None,
         redis_prefix: str | None = None,
+        oidc: OidcProvider | None = None,
+        base_url: str | None = None,
     ) -> Server:
         try:
             import fastapi_betterauth
@@ -281,9 +329,11 @@ def start_py_server(servers: list[Server], tmp_path: Path) -> Callable[..., Serv
         env = clean_env(
             DATABASE_URL=database_url,
             BETTER_AUTH_SECRET=secret,
-            BETTER_AUTH_URL=f"http://127.0.0.1:{port}",
+            BETTER_AUTH_URL=base_url or f"http://127.0.0.1:{port}",
             PLUGINS=plugins,
         )
+        if oidc is not None:
+            env.update(oidc.env())
         if not create_schema:
             env["SKIP_CREATE_SCHEMA"] = "1"
         if settings:

@@ -14,6 +14,9 @@ Run: ``python -m uvicorn tests.interop.pyserver:app --port N`` with the environm
   which enables verification, password reset and the other mailed flows, as ts_server.mjs ``MAIL_LOG`` does.
 * ``REDIS_URL`` (optional): secondary storage in that Redis (``RedisStorage``), keys prefixed ``REDIS_PREFIX``
   (default ``better-auth:``, as ts_server.mjs).
+* ``OIDC_DISCOVERY_URL`` (optional): a generic OpenID Connect provider through the ``generic_oauth`` plugin, as
+  ts_server.mjs adds Better Auth's ``genericOAuth({config: [...]})``: ``OIDC_PROVIDER_ID`` (default ``local``),
+  ``OIDC_CLIENT_ID``, ``OIDC_CLIENT_SECRET`` (optional), ``OIDC_SCOPES`` (comma-separated, optional).
 
 The environment is ``test`` unless ``AUTH_SETTINGS_JSON`` says otherwise: no rate limiter, as ts_server.mjs
 runs Better Auth without ``NODE_ENV=production``.
@@ -43,6 +46,21 @@ def _plugins() -> list[Any]:
     return plugins
 
 
+def _oidc_plugins() -> list[Any]:
+    """``[generic_oauth([oidc(...)])]`` from the ``OIDC_*`` variables; none without ``OIDC_DISCOVERY_URL``."""
+    discovery_url = os.environ.get("OIDC_DISCOVERY_URL")
+    if not discovery_url:
+        return []
+    provider = fastapi_betterauth.oidc(
+        os.environ.get("OIDC_PROVIDER_ID") or "local",
+        client_id=os.environ["OIDC_CLIENT_ID"],
+        client_secret=os.environ.get("OIDC_CLIENT_SECRET") or None,
+        discovery_url=discovery_url,
+        scopes=[s.strip() for s in os.environ.get("OIDC_SCOPES", "").split(",") if s.strip()],
+    )
+    return [fastapi_betterauth.generic_oauth([provider])]
+
+
 def _storage() -> Any:
     if not os.environ.get("REDIS_URL"):
         return None
@@ -59,7 +77,7 @@ auth = BetterAuth(
         **{"environment": "test", **json.loads(os.environ.get("AUTH_SETTINGS_JSON") or "{}")},
     ),
     database=os.environ["DATABASE_URL"],
-    plugins=_plugins(),
+    plugins=[*_plugins(), *_oidc_plugins()],
     email_sender=FileOutboxSender(os.environ["MAIL_LOG"]) if os.environ.get("MAIL_LOG") else None,
     secondary_storage=_storage(),
 )

@@ -7,6 +7,10 @@
 //
 // * REDIS_URL: secondaryStorage is the official @better-auth/redis-storage on that Redis (ioredis),
 //   with keyPrefix REDIS_PREFIX (the package's default "better-auth:" when unset).
+// * OIDC_DISCOVERY_URL: a generic OpenID Connect provider through Better Auth's own plugin,
+//   genericOAuth({config: [{providerId: OIDC_PROVIDER_ID || "local", discoveryUrl, clientId: OIDC_CLIENT_ID,
+//   clientSecret: OIDC_CLIENT_SECRET, scopes: OIDC_SCOPES split on ","}]}) (pyserver.py reads the same variables).
+//   Discovery runs when the server starts, so the provider must already be listening.
 //
 // * It never creates tables unless MIGRATE=1, in which case Better Auth's own migration generator
 //   (`getMigrations` from better-auth/db/migration) creates them before the server listens.
@@ -59,6 +63,26 @@ for (const name of pluginNames) {
     process.exit(2);
   }
   plugins.push(await pluginFactories[name]());
+}
+if (process.env.OIDC_DISCOVERY_URL) {
+  const { genericOAuth } = await import("better-auth/plugins");
+  const scopes = (process.env.OIDC_SCOPES || "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  plugins.push(
+    genericOAuth({
+      config: [
+        {
+          providerId: process.env.OIDC_PROVIDER_ID || "local",
+          discoveryUrl: process.env.OIDC_DISCOVERY_URL,
+          clientId: required("OIDC_CLIENT_ID"),
+          clientSecret: process.env.OIDC_CLIENT_SECRET || undefined,
+          scopes,
+        },
+      ],
+    }),
+  );
 }
 
 // DATABASE_URL: postgresql://… (pg Pool) or sqlite:///<absolute path> (better-sqlite3, an optional dependency).
@@ -148,5 +172,6 @@ process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
 
 server.listen(port, host, () => {
-  console.log(`READY http://${host}:${port} plugins=${pluginNames.join(",") || "none"}`);
+  const oidc = process.env.OIDC_DISCOVERY_URL ? ` oidc=${process.env.OIDC_PROVIDER_ID || "local"}` : "";
+  console.log(`READY http://${host}:${port} plugins=${pluginNames.join(",") || "none"}${oidc}`);
 });

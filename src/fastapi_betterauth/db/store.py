@@ -147,6 +147,23 @@ class AuthStore:
             [Where("userId", user_id), Where("providerId", CREDENTIAL_PROVIDER), Where("accountId", user_id)],
         )
 
+    async def find_account_by_key(self, provider_id: str, account_id: str) -> Row | None:
+        """The account a provider knows as ``account_id`` (Better Auth ``findAccountByProviderId``)."""
+        return await self.adapter.find_one(
+            "account", [Where("providerId", provider_id), Where("accountId", account_id)]
+        )
+
+    async def update_account(self, account_id: str, values: Row) -> Row | None:
+        """Update an account row and bump ``updatedAt``."""
+        return await self.adapter.update("account", [Where("id", account_id)], {**values, "updatedAt": now()})
+
+    async def create_user_with_account(self, user: Row, account: Row) -> tuple[Row, Row]:
+        """A new user and its first account, in one transaction (social sign-up)."""
+        async with self.adapter.transaction() as tx:
+            created = await self.create_user(user, adapter=tx)
+            linked = await self.create_account({**account, "userId": created["id"]}, adapter=tx)
+        return created, linked
+
     async def delete_account(self, account_id: str) -> None:
         """Delete one account row."""
         await self.adapter.delete("account", [Where("id", account_id)])

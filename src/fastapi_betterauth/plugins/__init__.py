@@ -2,6 +2,7 @@
 
 from .admin import admin
 from .bearer import bearer
+from .generic_oauth import generic_oauth
 from .jwt import jwt
 
-__all__ = ["admin", "bearer", "jwt"]
+__all__ = ["admin", "bearer", "generic_oauth", "jwt"]

@@ -32,6 +32,7 @@ from .wire import public_row
 
 if TYPE_CHECKING:
     from ..protection import Lockout, RateLimiter
+    from ..social.registry import SocialProviders
     from .plugin import Plugin
 
 
@@ -64,6 +65,8 @@ class AuthContext:
     """The configured trusted origins, compiled (``base_url``'s origin included)."""
     credentials: CredentialReader = field(default_factory=lambda: CredentialReader("", ()))
     """How this server reads session credentials (the bearer plugin turns bearer tokens on)."""
+    social: SocialProviders | None = None
+    """The social providers (``social_providers=`` and the generic-OAuth plugin); ``None`` without any."""
 
     def base_origin(self, request: AuthRequest) -> str:
         """Origin of ``base_url``; without one (development only), the request's own origin.

@@ -52,6 +52,21 @@ EmailText = Annotated[str, WithJsonSchema(EMAIL_SCHEMA)]
 """An email field the handler checks itself (answering Better Auth's ``INVALID_EMAIL`` code)."""
 
 
+JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+"""JavaScript's ``\\s`` (and what ``String.prototype.trim`` removes): not Python's ``str.split()`` set."""
+_JS_SPACE_RUN = re.compile(f"[{JS_WHITESPACE}]+")
+
+
+def js_trim(text: str) -> str:
+    """``String.prototype.trim``."""
+    return re.sub(f"^[{JS_WHITESPACE}]+|[{JS_WHITESPACE}]+$", "", text)
+
+
+def js_split_whitespace(text: str) -> list[str]:
+    r"""``text.trim().split(/\\s+/).filter(Boolean)``."""
+    return [part for part in _JS_SPACE_RUN.split(js_trim(text)) if part]
+
+
 def js_length(text: str) -> int:
     """JavaScript ``String.length``: UTF-16 code units, as Better Auth counts password length."""
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)

@@ -10,6 +10,7 @@ from ...errors import AuthError, ErrorCode
 from ..context import EndpointContext
 from ..endpoint import AuthResponse, ErrorDoc, endpoint
 from ..shapes import AccountInfo, StatusResponse
+from ..validation import js_trim
 from ._shared import WireBody
 
 TAGS = ("Account",)
@@ -19,7 +20,7 @@ def parse_scopes(scope: Any) -> list[str]:
     """The stored comma-separated ``scope`` as a list (``[]`` when empty)."""
     if not scope or not isinstance(scope, str):
         return []
-    return [part.strip() for part in scope.split(",") if part.strip()]
+    return [js_trim(part) for part in scope.split(",") if js_trim(part)]
 
 
 @endpoint(
@@ -65,10 +66,11 @@ async def unlink_account(ctx: EndpointContext[UnlinkAccountBody, None]) -> Statu
     body = ctx.body
     _, user = await ctx.require_session(use_cache=True)
     accounts = await ctx.store.find_accounts(user["id"])
-    if len(accounts) == 1:
+    if len(accounts) == 1 and not ctx.auth.settings.account.account_linking.allow_unlinking_all:
         raise AuthError(400, ErrorCode.FAILED_TO_UNLINK_LAST_ACCOUNT)
     match = next((a for a in accounts if a["id"] == body.account_id), None)
     if match is None:
         raise AuthError(400, ErrorCode.ACCOUNT_NOT_FOUND)
     await ctx.store.delete_account(match["id"])
+    ctx.audit("account_unlinked", subject_id=user["id"], reason=match["providerId"])
     return {"status": True}
