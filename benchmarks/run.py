@@ -304,6 +304,39 @@ def _rate_limit_figures() -> dict[str, float]:
     return asyncio.run(measure())
 
 
+def _revocation_figures() -> dict[str, float]:
+    """Added cost per JWT verification of ``jwt(revocation=True)``: one lookup, in memory or in Redis."""
+    import time as clock
+
+    from fastapi_betterauth.plugins.jwt.revocation import RevocationList
+    from fastapi_betterauth.storage import MemoryStorage
+
+    async def measure() -> dict[str, float]:
+        figures: dict[str, float] = {}
+        memory = RevocationList(MemoryStorage(), token_lifetime=900)
+        await memory.sessions_ended([{"id": f"s{i}"} for i in range(10_000)])
+        claims = {"sub": "u", "sid": "live-session"}
+        start = clock.perf_counter()
+        for _ in range(100_000):
+            await memory.check(claims)
+        figures["memory_check_us"] = round((clock.perf_counter() - start) * 10, 2)
+        try:
+            from fastapi_betterauth.storage import RedisStorage
+
+            storage = RedisStorage(key_prefix=f"bench-rev-{os.getpid()}:")
+            redis_list = RevocationList(storage, token_lifetime=900)
+            start = clock.perf_counter()
+            for _ in range(2_000):
+                await redis_list.check(claims)
+            figures["redis_check_us"] = round((clock.perf_counter() - start) * 500, 1)
+            await storage.close()
+        except Exception as error:  # no Redis here: the figure is simply absent
+            print(f"no Redis figure: {type(error).__name__}")
+        return figures
+
+    return asyncio.run(measure())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5)
@@ -320,6 +353,7 @@ def main() -> None:
 
     results["jwt_protected_route"] = _jwt_route_comparison(args.seconds)
     results["rate_limit"] = _rate_limit_figures()
+    results["jwt_revocation_check"] = _revocation_figures()
     if shutil.which("node") and (INTEROP / "node_modules" / "oauth2-mock-server").exists():
         from social_flow import measure as measure_social
 

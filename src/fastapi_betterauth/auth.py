@@ -328,7 +328,7 @@ class BetterAuth:
         if extension is not None:
             base = self.settings.base_url or self.context.origin_for(url or "http://localhost")
             try:
-                claims: dict[str, Any] = await extension.verifier.verify(token, base)
+                claims: dict[str, Any] = await extension.verify(token, base)
                 return claims
             except JWTError as error:
                 errors.append(error)

@@ -54,6 +54,9 @@ class AuthStore:
         """Plugins' defaults for new users (the admin plugin's ``role``), applied before insert."""
         self.before_session_create: list[Callable[[str], Awaitable[None]]] = []
         """Plugins' checks before a session is created for a user id (the admin plugin refuses banned users)."""
+        self.on_sessions_ended: list[Callable[[Sequence[Row]], Awaitable[None]]] = []
+        """Told of sessions that end by sign-out, revocation, expiry or user deletion (the jwt plugin's
+        revocation list); listening costs one read of the sessions before they are deleted."""
 
     # -- users ---------------------------------------------------------------------------------
 
@@ -111,6 +114,7 @@ class AuthStore:
 
     async def delete_user(self, user_id: str) -> None:
         """Delete a user with its sessions and accounts (explicitly, as Better Auth does)."""
+        ending = await self.list_sessions(user_id) if self.on_sessions_ended else []
         async with self.adapter.transaction() as tx:
             if self.sessions_in_db:
                 await tx.delete("session", [Where("userId", user_id)])
@@ -118,6 +122,7 @@ class AuthStore:
             await tx.delete("user", [Where("id", user_id)])
         if self.cache is not None:
             await self.cache.revoke_all(user_id)
+        await self._ended(ending)
 
     # -- accounts ------------------------------------------------------------------------------
 
@@ -217,7 +222,9 @@ class AuthStore:
                 return found or None
         return await self.adapter.find_session_and_user(token)
 
-    async def list_sessions(self, user_id: str, *, active_only: bool = True) -> list[Row]:
+    async def list_sessions(
+        self, user_id: str, *, active_only: bool = True, adapter: Adapter | None = None
+    ) -> list[Row]:
         """A user's sessions (only unexpired ones unless ``active_only=False``), oldest first.
 
         At most the newest ``MAX_LISTED_SESSIONS``: one account signing in endlessly cannot make a list
@@ -232,7 +239,7 @@ class AuthStore:
         where = [Where("userId", user_id)]
         if active_only:
             where.append(Where("expiresAt", now(), "gt"))
-        newest = await self.adapter.find_many(
+        newest = await (adapter or self.adapter).find_many(
             "session", where, limit=MAX_LISTED_SESSIONS, sort_by=SortBy("createdAt", "desc")
         )
         return newest[::-1]
@@ -244,8 +251,26 @@ class AuthStore:
             return await self.adapter.update("session", [Where("token", token)], values)
         return merged
 
+    async def _ending(self, token: str) -> list[Row]:
+        """The session about to end, when someone listens."""
+        if not self.on_sessions_ended:
+            return []
+        found = await self.find_session(token)
+        return [found[0]] if found is not None else []
+
+    async def _ended(self, rows: Sequence[Row]) -> None:
+        if rows:
+            for listener in self.on_sessions_ended:
+                await listener(rows)
+
     async def delete_session(self, token: str) -> int:
         """Delete one session by token."""
+        ending = await self._ending(token)
+        removed = await self._delete_session(token)
+        await self._ended(ending)
+        return removed
+
+    async def _delete_session(self, token: str) -> int:
         removed = 0
         if self.cache is not None:
             removed = int(await self.cache.delete(token) is not None)
@@ -260,15 +285,30 @@ class AuthStore:
             if not found or found[0].get("userId") != user_id:
                 return 0
             return await self.delete_session(token)
+        ending = [row for row in await self._ending(token) if row.get("userId") == user_id]
         removed = await self._end_sessions([Where("token", token), Where("userId", user_id)])
         if removed and self.cache is not None:
             await self.cache.delete(token)
+        if removed:
+            await self._ended(ending)
         return removed
 
     async def delete_sessions(
         self, user_id: str, *, except_tokens: Sequence[str] = (), adapter: Adapter | None = None
     ) -> int:
         """Delete all of a user's sessions, optionally keeping some."""
+        ending: list[Row] = []
+        if self.on_sessions_ended:
+            kept = frozenset(except_tokens)
+            listed = await self.list_sessions(user_id, adapter=adapter)
+            ending = [row for row in listed if row["token"] not in kept]
+        removed = await self._delete_sessions(user_id, except_tokens=except_tokens, adapter=adapter)
+        await self._ended(ending)
+        return removed
+
+    async def _delete_sessions(
+        self, user_id: str, *, except_tokens: Sequence[str] = (), adapter: Adapter | None = None
+    ) -> int:
         removed = 0
         if self.cache is not None:
             removed = await self.cache.revoke_all(user_id, keep=frozenset(except_tokens))

@@ -27,7 +27,9 @@ from ..crypto.jwt import (
     unverified_header,
 )
 from ..errors import ConfigurationError, CryptoError
+from ..plugins.jwt.revocation import RevocationList
 from ..settings import DEV_DEFAULT_SECRET
+from ..storage.secondary import SecondaryStorage
 
 logger = logging.getLogger("fastapi_betterauth.resource")
 
@@ -50,6 +52,8 @@ class JWTVerifier:
         refetch_interval: minimum seconds between fetches triggered by unknown ``kid`` values.
         timeout: HTTP timeout for the key set.
         client: an ``httpx.AsyncClient`` to use (tests, proxies).
+        revocations: the issuer's secondary storage (e.g. the ``RedisStorage`` it was given), to refuse
+            JWTs whose session ended when the issuer runs ``jwt(revocation=True)``: one lookup per token.
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class JWTVerifier:
         refetch_interval: float = 30,
         timeout: float = 5,
         client: httpx.AsyncClient | None = None,
+        revocations: SecondaryStorage | None = None,
     ) -> None:
         modes = sum(x is not None for x in (jwks_url, jwks, secret))
         if modes != 1:
@@ -88,6 +93,7 @@ class JWTVerifier:
         self.refetch_interval = refetch_interval
         self.timeout = timeout
         self._client = client
+        self._revocations = RevocationList(revocations, token_lifetime=0) if revocations is not None else None
         self._keys: dict[str, tuple[str | None, dict[str, Any]]] = {}
         self._imported: dict[tuple[str, str], Any] = {}
         self._fetched_at = float("-inf")
@@ -191,4 +197,6 @@ class JWTVerifier:
         )
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise JWTError("token has no subject", reason="sub")
+        if self._revocations is not None:
+            await self._revocations.check(claims)
         return claims

@@ -36,6 +36,7 @@ def jwt(
     disable_private_key_encryption: bool = False,
     jwks_path: str = "/jwks",
     remote_jwks_url: str | None = None,
+    revocation: bool = False,
 ) -> Plugin:
     """JWTs for the current session, and the key set that verifies them.
 
@@ -54,6 +55,11 @@ def jwt(
         disable_private_key_encryption: store private JWKs in clear (Better Auth's option; not advised).
         jwks_path: where the key set is served (``jwks.jwksPath``).
         remote_jwks_url: keys are served elsewhere: ``/jwks`` answers 404 (``jwks.remoteUrl``).
+        revocation: this library's: JWTs carry their session's id (``sid``) and are refused as soon as
+            the session ends (sign-out, revoke-session(s), a ban, a password change that revokes other
+            sessions, user deletion). One storage lookup per verification, in the secondary storage
+            (Redis: shared by every worker) or in this process's memory. Off: JWTs live until they
+            expire, as in Better Auth.
     """
     if algorithm not in DEFAULT_CURVES:
         raise ConfigurationError(f"jwt(algorithm={algorithm!r}): use one of {', '.join(DEFAULT_CURVES)}")
@@ -73,6 +79,7 @@ def jwt(
         disable_private_key_encryption=disable_private_key_encryption,
         jwks_path=jwks_path,
         remote_jwks_url=remote_jwks_url,
+        revocation=revocation,
     )
 
     def init(auth: AuthContext) -> None:

@@ -6,15 +6,17 @@ The plugin's options and keys are reached through the context (``jwt_extension(c
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from typing_extensions import TypedDict
 
 from ...errors import AuthError
 from ...protocol.context import AuthContext, EndpointContext
 from ...protocol.endpoint import AuthResponse, ErrorDoc, endpoint
+from ...storage import MemoryStorage
 from .keys import JWKSKeys
 from .options import JWTOptions
+from .revocation import RevocationList
 from .tokens import LocalVerifier, issue_token
 
 EXTENSION = "jwt"
@@ -27,6 +29,22 @@ class JWTExtension:
         self.options = options
         self.keys = JWKSKeys(options, auth.adapter, auth.secret, auth.secrets)
         self.verifier = LocalVerifier(self.keys, options)
+        self.revocations: RevocationList | None = None
+        if options.revocation:
+            storage = auth.store.cache.storage if auth.store.cache is not None else MemoryStorage()
+            self.revocations = RevocationList(storage, token_lifetime=options.expiration_time)
+            auth.store.on_sessions_ended.append(self.revocations.sessions_ended)
+
+    async def verify(self, token: str, base: str) -> dict[str, Any]:
+        """A token of this server: signature and claims, then (with revocation) its session still alive.
+
+        Raises:
+            JWTError: anything wrong with it, ``reason="revoked"`` for an ended session.
+        """
+        claims = await self.verifier.verify(token, base)
+        if self.revocations is not None:
+            await self.revocations.check(claims)
+        return claims
 
 
 def jwt_extension(auth: AuthContext) -> JWTExtension:

@@ -52,3 +52,5 @@ class JWTOptions:
     remote_jwks_url: str | None = None
     """Keys are served elsewhere: ``/jwks`` answers 404 (``jwks.remoteUrl``)."""
     key_cache_seconds: int = 60
+    revocation: bool = False
+    """JWTs carry ``sid`` and stop verifying once their session ends (this library's; see ``revocation.py``)."""

@@ -45,6 +45,8 @@ async def issue_token(
     claims["exp"] = iat + options.expiration_time
     claims["iss"] = options.issuer or base
     claims["aud"] = options.audience or base
+    if options.revocation:
+        claims["sid"] = str(session["id"])
     return encode_jwt(claims, key.key, key.alg, headers={"kid": key.kid})
 
 
