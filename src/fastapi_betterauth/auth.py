@@ -116,6 +116,7 @@ class BetterAuth:
             settings=self.settings,
             secret=secret,
             secrets=secrets,
+            secret_config=self.settings.secret_config(secret),
             adapter=self.adapter,
             store=self._store(),
             schema=SchemaView.of(schema),

@@ -57,7 +57,10 @@ def resolve_secret(settings: AuthSettings) -> str:
         ConfigurationError: a deployment without a secret, with Better Auth's public development
             secret, or with a short or low-entropy one.
     """
-    configured = settings.secret.get_secret_value() if settings.secret is not None else ""
+    if settings.secrets:
+        configured = settings.secrets[0].value.get_secret_value()
+    else:
+        configured = settings.secret.get_secret_value() if settings.secret is not None else ""
     if is_deployment(settings):
         where = "in production" if settings.environment == "production" else f"for {settings.base_url}"
         if not configured or configured == DEV_DEFAULT_SECRET:

@@ -15,6 +15,7 @@ from ada_url import URL
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .crypto.symmetric import SecretConfig
 from .email.smtp import SMTPSettings
 
 DEV_DEFAULT_SECRET = "better-auth-secret-12345678901234567890"
@@ -273,6 +274,13 @@ class AccountSettings(_Section):
     ``onAPIError.errorURL``); default ``<base_url>/error``."""
 
 
+class VersionedSecret(_Section):
+    """One entry of ``secrets`` (Better Auth 1.7.24: ``{version, value}``)."""
+
+    version: int = Field(ge=0)
+    value: SecretStr
+
+
 class AuthSettings(BaseSettings):
     """Everything about the auth server that is data.
 
@@ -291,6 +299,14 @@ class AuthSettings(BaseSettings):
 
     secret: SecretStr | None = Field(None, validation_alias=AliasChoices("secret", "BETTER_AUTH_SECRET", "AUTH_SECRET"))
     """Signing secret. Env: BETTER_AUTH_SECRET or AUTH_SECRET (Better Auth: ``secret``)."""
+    secrets: Annotated[tuple[VersionedSecret, ...], NoDecode] = Field(
+        (), validation_alias=AliasChoices("secrets", "BETTER_AUTH_SECRETS")
+    )
+    """Versioned secrets, newest first (Better Auth's ``secrets``). Env BETTER_AUTH_SECRETS: ``"2:new,1:old"``.
+
+    The first signs cookies and tokens and encrypts new rows (as ``$ba$<version>$…`` envelopes); every
+    version keeps opening what it made, and ``secret`` (if also set) keeps opening rows made before
+    versions. Remove a version once nothing made with it is still in use."""
     previous_secrets: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     """Older secrets still accepted when verifying cookies (rotation). Env: comma-separated."""
     dev_secret_file: Path = Path(".fastapi-betterauth/secret")
@@ -341,6 +357,29 @@ class AuthSettings(BaseSettings):
     verification: VerificationSettings = VerificationSettings()
     account: AccountSettings = AccountSettings()
 
+    @field_validator("secrets", mode="before")
+    @classmethod
+    def _parse_secrets(cls, value: object) -> object:
+        if isinstance(value, str):  # BETTER_AUTH_SECRETS="2:new-secret,1:old-secret"
+            entries = []
+            for position, entry in enumerate(part.strip() for part in value.split(",") if part.strip()):
+                version, sep, secret = entry.partition(":")
+                if not sep or not version.strip().isdigit() or not secret.strip():
+                    raise ValueError(f'BETTER_AUTH_SECRETS entry {position + 1}: expected "<version>:<secret>"')
+                entries.append({"version": int(version), "value": secret.strip()})
+            return tuple(entries)
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _check_secrets(cls, value: tuple[VersionedSecret, ...]) -> tuple[VersionedSecret, ...]:
+        versions = [s.version for s in value]
+        if len(set(versions)) != len(versions):
+            raise ValueError(f"secrets: each version once (got {versions})")
+        if any(not s.value.get_secret_value() for s in value):
+            raise ValueError("secrets: empty secret value")
+        return value
+
     @field_validator("trusted_origins", "previous_secrets", "admin_user_ids", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -382,5 +421,19 @@ class AuthSettings(BaseSettings):
         return resolve_secret(self)
 
     def verification_secrets(self, current: str | None = None) -> tuple[str, ...]:
-        """Current secret first, then the previous ones: the order cookies are checked in."""
-        return (current or self.secret_value(), *(s.get_secret_value() for s in self.previous_secrets))
+        """Current secret first, then the older ones: the order cookies and tokens are checked in."""
+        current = current or self.secret_value()
+        older = [s.value.get_secret_value() for s in self.secrets[1:]]
+        if self.secrets and self.secret is not None:
+            older.append(self.secret.get_secret_value())  # Better Auth's legacySecret
+        older += [s.get_secret_value() for s in self.previous_secrets]
+        return tuple(dict.fromkeys([current, *older]))
+
+    def secret_config(self, current: str | None = None) -> SecretConfig:
+        """What encrypts and decrypts stored values (jwks private keys, OAuth tokens, OAuth state)."""
+        current = current or self.secret_value()
+        legacy = self.verification_secrets(current)[1:]
+        if not self.secrets:
+            return SecretConfig(current, legacy=legacy)
+        versions = {s.version: s.value.get_secret_value() for s in self.secrets}
+        return SecretConfig(current, versions=versions, current_version=self.secrets[0].version, legacy=legacy)

@@ -14,6 +14,7 @@ from fastapi_betterauth import MemoryAdapter
 from fastapi_betterauth.crypto.jwt import decode_jwt, encode_jwt, key_from_jwk
 from fastapi_betterauth.crypto.symmetric import (
     DecryptionError,
+    SecretConfig,
     raw_encrypt,
     symmetric_decrypt,
     symmetric_encrypt,
@@ -89,7 +90,7 @@ async def test_jwks_document_from_a_better_auth_row() -> None:
     adapter.use_schema(merge_schema(CORE_SCHEMA, (JWKS_TABLE,)))
     row = {**JWKS["row"], "createdAt": parse_iso(JWKS["row"]["createdAt"])}
     await adapter.create("jwks", row)
-    keys = JWKSKeys(JWTOptions(), adapter, JWKS["secret"], (JWKS["secret"],))
+    keys = JWKSKeys(JWTOptions(), adapter, SecretConfig(JWKS["secret"]))
     assert {"keys": await keys.public_keys()} == JWKS["jwks_response"]
     signing = await keys.signing_key()
     assert (signing.kid, signing.alg) == (JWKS["row"]["id"], "EdDSA")

@@ -149,17 +149,17 @@ async def test_rotation_and_grace_period(make_client: Callable[..., Any]) -> Non
 
 
 async def test_signing_key_is_decrypted_once(make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    from fastapi_betterauth.plugins.jwt import keys as keys_module
+    from fastapi_betterauth.crypto.symmetric import SecretConfig
 
     calls = 0
-    real = keys_module.symmetric_decrypt
+    real = SecretConfig.decrypt
 
-    def counting(*args: Any, **kwargs: Any) -> str:
+    def counting(self: SecretConfig, data: str) -> str:
         nonlocal calls
         calls += 1
-        return real(*args, **kwargs)
+        return real(self, data)
 
-    monkeypatch.setattr(keys_module, "symmetric_decrypt", counting)
+    monkeypatch.setattr(SecretConfig, "decrypt", counting)
     client, _, _ = await signed_up(make_client)
     for _ in range(20):
         assert "set-auth-jwt" in (await client.get(f"{API}/get-session")).headers
@@ -220,7 +220,9 @@ async def test_wrong_secret_is_a_clear_configuration_error(make_client: Callable
     client, auth, _ = await signed_up(make_client)
     await client.get(f"{API}/token")
     extension = auth.context.extensions["jwt"]
-    extension.keys.secrets = ("another-secret-0123456789abcdef0123",)
+    from fastapi_betterauth.crypto.symmetric import SecretConfig
+
+    extension.keys.secrets = SecretConfig("another-secret-0123456789abcdef0123")
     extension.keys._cached = None
     from fastapi_betterauth import ConfigurationError
 

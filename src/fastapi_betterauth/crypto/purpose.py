@@ -15,7 +15,7 @@ from typing import Literal
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .symmetric import symmetric_decrypt, symmetric_encrypt
+from .symmetric import SecretConfig, symmetric_decrypt
 
 Purpose = Literal["oauth-link-session-token", "oauth-state-cookie"]
 _SALT = b"better-auth:oauth-encryption:v1"
@@ -27,15 +27,21 @@ def derive_purpose_key(secret: str, purpose: Purpose) -> str:
     return hkdf.derive(secret.encode()).hex()
 
 
-def purpose_encrypt(secret: str, purpose: Purpose, plaintext: str) -> str:
-    """Encrypt ``plaintext`` for one purpose (Better Auth ``symmetricEncrypt({key: derivePurposeKey(...)})``)."""
-    return symmetric_encrypt(derive_purpose_key(secret, purpose), plaintext)
+def purpose_encrypt(secrets: str | SecretConfig, purpose: Purpose, plaintext: str) -> str:
+    """Encrypt ``plaintext`` for one purpose (Better Auth ``symmetricEncrypt({key: derivePurposeKey(...)})``).
+
+    With versioned secrets the result is an envelope under the current version's purpose key.
+    """
+    config = secrets if isinstance(secrets, SecretConfig) else SecretConfig(secrets)
+    return config.derive(lambda s: derive_purpose_key(s, purpose)).encrypt(plaintext)
 
 
-def purpose_decrypt(secrets: Sequence[str], purpose: Purpose, data: str) -> str:
-    """Decrypt a value made by :func:`purpose_encrypt` with the current or a previous secret.
+def purpose_decrypt(secrets: Sequence[str] | SecretConfig, purpose: Purpose, data: str) -> str:
+    """Decrypt a value made by :func:`purpose_encrypt` (any configured version, or an older secret).
 
     Raises:
         DecryptionError: no configured secret opens it.
     """
+    if isinstance(secrets, SecretConfig):
+        return secrets.derive(lambda s: derive_purpose_key(s, purpose)).decrypt(data)
     return symmetric_decrypt(data, tuple(derive_purpose_key(s, purpose) for s in secrets))

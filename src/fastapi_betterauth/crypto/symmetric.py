@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_decrypt, crypto_aead_xchacha20poly1305_ietf_encrypt
 from nacl.exceptions import CryptoError as NaclCryptoError
@@ -91,3 +92,41 @@ def symmetric_decrypt(data: str, secrets: tuple[str, ...], *, versions: Mapping[
         except DecryptionError:
             continue
     raise DecryptionError("no configured secret decrypts this value")
+
+
+@dataclass(frozen=True)
+class SecretConfig:
+    """The secrets one server encrypts with (Better Auth's ``secretConfig``).
+
+    With versioned secrets (``secrets`` / ``BETTER_AUTH_SECRETS``) new ciphertexts are envelopes under the
+    current version and envelopes open by their version; bare hex (made before versions, or by a server
+    without them) opens with any of ``legacy``. Without versions everything is bare hex.
+    """
+
+    current: str
+    versions: Mapping[int, str] = field(default_factory=dict)
+    current_version: int | None = None
+    legacy: tuple[str, ...] = ()
+
+    def encrypt(self, plaintext: str) -> str:
+        """Encrypt with the current secret (an envelope when versioned)."""
+        return symmetric_encrypt(
+            self.current, plaintext, versions=self.versions or None, current_version=self.current_version
+        )
+
+    def decrypt(self, data: str) -> str:
+        """Decrypt an envelope by its version, or bare hex with the current or an older secret.
+
+        Raises:
+            DecryptionError: no configured secret opens it.
+        """
+        return symmetric_decrypt(data, (self.current, *self.legacy), versions=self.versions or None)
+
+    def derive(self, key: Callable[[str], str]) -> SecretConfig:
+        """The same configuration with every secret replaced by ``key(secret)`` (purpose keys)."""
+        return SecretConfig(
+            current=key(self.current),
+            versions={version: key(value) for version, value in self.versions.items()},
+            current_version=self.current_version,
+            legacy=tuple(key(value) for value in self.legacy),
+        )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from .._dates import now
 from ..audit import AuditTrail, AuthEvent
+from ..crypto.symmetric import SecretConfig
 from ..db.adapter import Adapter, Row
 from ..db.schema import SchemaView
 from ..db.store import AuthStore, is_expired
@@ -43,6 +44,8 @@ class AuthContext:
     settings: AuthSettings
     secret: str
     secrets: tuple[str, ...]
+    secret_config: SecretConfig
+    """What encrypts stored values: versioned envelopes with ``secrets``, bare hex otherwise."""
     adapter: Adapter
     store: AuthStore
     schema: SchemaView

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..crypto.purpose import purpose_decrypt
-from ..crypto.symmetric import DecryptionError, symmetric_decrypt, symmetric_encrypt
+from ..crypto.symmetric import DecryptionError
 from ..db.adapter import Row, UniqueViolationError
 from ..db.store import is_expired
 from ..protocol.context import AnyContext
@@ -39,7 +39,7 @@ def _looks_encrypted(token: str) -> bool:
 def seal_token(ctx: AnyContext, token: str | None) -> str | None:
     """A provider token as stored: encrypted with ``account.encrypt_oauth_tokens`` (``setTokenUtil``)."""
     if token and ctx.auth.settings.account.encrypt_oauth_tokens:
-        return symmetric_encrypt(ctx.auth.secret, token)
+        return ctx.auth.secret_config.encrypt(token)
     return token
 
 
@@ -51,7 +51,7 @@ def open_token(ctx: AnyContext, stored: str | None) -> str | None:
     """
     if not stored or not ctx.auth.settings.account.encrypt_oauth_tokens or not _looks_encrypted(stored):
         return stored
-    return symmetric_decrypt(stored, ctx.auth.secrets)
+    return ctx.auth.secret_config.decrypt(stored)
 
 
 def account_values(ctx: AnyContext, tokens: OAuthTokens, *, with_scope: bool) -> Row:
@@ -204,7 +204,7 @@ async def _link_session_is_live(ctx: AnyContext, link: dict[str, str]) -> bool:
     if not sealed:
         return True  # a link started by a server-side call carries no session
     try:
-        token = purpose_decrypt(ctx.auth.secrets, "oauth-link-session-token", sealed)
+        token = purpose_decrypt(ctx.auth.secret_config, "oauth-link-session-token", sealed)
     except DecryptionError:
         return False
     found = await ctx.store.find_session(token)

@@ -433,7 +433,9 @@ async def link_social(ctx: EndpointContext[LinkSocialBody, None]) -> LinkSocialR
         link = {
             "userId": user["id"],
             "email": user["email"],
-            "encryptedSessionToken": purpose_encrypt(ctx.auth.secret, "oauth-link-session-token", session["token"]),
+            "encryptedSessionToken": purpose_encrypt(
+                ctx.auth.secret_config, "oauth-link-session-token", session["token"]
+            ),
         }
         url, go = await _start_flow(ctx, provider, body, new_user_url=None, link=link)
         return {"url": url, "redirect": go}

@@ -126,7 +126,7 @@ async def create_state(
     auth = ctx.auth
     cookies = auth.cookies
     if auth.settings.account.store_state_strategy == "cookie":
-        sealed = purpose_encrypt(auth.secret, "oauth-state-cookie", value)
+        sealed = purpose_encrypt(auth.secret_config, "oauth-state-cookie", value)
         ctx.set_cookie(
             SetCookie(cookies.name("oauth_state"), sealed, OAUTH_STATE_COOKIE_MAX_AGE, secure=cookies.secure)
         )
@@ -192,7 +192,7 @@ async def parse_state(ctx: AnyContext, state: str | None) -> FlowState:
         if not sealed:
             raise StateError("state_mismatch")
         try:
-            flow = _flow(json.loads(purpose_decrypt(auth.secrets, "oauth-state-cookie", sealed)))
+            flow = _flow(json.loads(purpose_decrypt(auth.secret_config, "oauth-state-cookie", sealed)))
         except (DecryptionError, ValueError, StateError):
             raise StateError("state_invalid") from None
         if not _same(flow.data.get("oauthState"), state):

@@ -27,7 +27,7 @@ class JWTExtension:
 
     def __init__(self, options: JWTOptions, auth: AuthContext) -> None:
         self.options = options
-        self.keys = JWKSKeys(options, auth.adapter, auth.secret, auth.secrets)
+        self.keys = JWKSKeys(options, auth.adapter, auth.secret_config)
         self.verifier = LocalVerifier(self.keys, options)
         self.revocations: RevocationList | None = None
         if options.revocation:

@@ -18,7 +18,7 @@ from typing import Any
 from ..._dates import now
 from ...crypto.jwt import generate_key_pair, key_from_jwk
 from ...crypto.random import generate_id
-from ...crypto.symmetric import DecryptionError, symmetric_decrypt, symmetric_encrypt
+from ...crypto.symmetric import DecryptionError, SecretConfig
 from ...db.adapter import Adapter, Row
 from ...errors import ConfigurationError
 from .options import JWTOptions
@@ -37,10 +37,9 @@ class SigningKey:
 class JWKSKeys:
     """Key management for one auth instance."""
 
-    def __init__(self, options: JWTOptions, adapter: Adapter, secret: str, secrets: tuple[str, ...]) -> None:
+    def __init__(self, options: JWTOptions, adapter: Adapter, secrets: SecretConfig) -> None:
         self.options = options
         self.adapter = adapter
-        self.secret = secret
         self.secrets = secrets
         self._cached: tuple[float, SigningKey] | None = None
         self._lock = asyncio.Lock()
@@ -58,11 +57,7 @@ class JWKSKeys:
         o = self.options
         private, public = generate_key_pair(o.algorithm, crv=o.curve, modulus_length=o.modulus_length)
         private_json = json.dumps(private, separators=(",", ":"))
-        stored = (
-            private_json
-            if o.disable_private_key_encryption
-            else json.dumps(symmetric_encrypt(self.secret, private_json))
-        )
+        stored = private_json if o.disable_private_key_encryption else json.dumps(self.secrets.encrypt(private_json))
         crv = o.curve or public.get("crv")
         created = now()
         row: Row = {
@@ -103,7 +98,7 @@ class JWKSKeys:
             if self.options.disable_private_key_encryption:
                 private_json = stored
             else:
-                private_json = symmetric_decrypt(json.loads(stored), self.secrets)
+                private_json = self.secrets.decrypt(json.loads(stored))
             key = key_from_jwk(json.loads(private_json), alg)
         except (DecryptionError, ValueError, TypeError) as error:
             raise ConfigurationError(
