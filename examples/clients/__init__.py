@@ -1,0 +1,1 @@
+"""Example clients of a fastapi-betterauth API (see docs/modes/tokens.md)."""
