@@ -22,6 +22,7 @@ from ..db.adapter import Row, UniqueViolationError
 from ..db.store import is_expired
 from ..protocol.context import AnyContext
 from ..protocol.routes._mail import send_verification_mail
+from ..protocol.routes.accounts import parse_scopes
 from ..protocol.sessions import start_session
 from ..protocol.validation import js_trim
 from .provider import OAuthProvider, OAuthTokens, UserInfo
@@ -71,9 +72,7 @@ def account_values(ctx: AnyContext, tokens: OAuthTokens, *, with_scope: bool) ->
 
 def merge_scopes(stored: str | None, incoming: tuple[str, ...]) -> str:
     """Union of stored (comma-separated) and new scopes, in order (``mergeScopes``)."""
-    merged = [js_trim(s) for s in (stored or "").split(",") if js_trim(s)] + [
-        js_trim(s) for s in incoming if js_trim(s)
-    ]
+    merged = parse_scopes(stored) + [js_trim(s) for s in incoming if js_trim(s)]
     return ",".join(dict.fromkeys(merged))
 
 

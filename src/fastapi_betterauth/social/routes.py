@@ -26,7 +26,7 @@ from ..protocol.routes._shared import WireBody
 from ..protocol.shapes import UserOut
 from ..protocol.urls import append_query_params, form_encode
 from .authorize import RESERVED_PARAMS, authorization_url
-from .linking import account_values, link_provider_account, seal_token, sign_in_with_provider
+from .linking import account_values, is_trusted, link_provider_account, seal_token, sign_in_with_provider
 from .oauth_client import ProviderError, map_profile
 from .provider import OAuthProvider, OAuthTokens, UserInfo
 from .registry import SocialProviders
@@ -453,8 +453,7 @@ async def link_social(ctx: EndpointContext[LinkSocialBody, None]) -> LinkSocialR
     if existing is not None:
         raise AuthError(409, ErrorCode.SOCIAL_ACCOUNT_ALREADY_LINKED)
     linking = ctx.auth.settings.account.account_linking
-    trusted = provider.id in linking.trusted_providers
-    if (not trusted and not info.email_verified) or not linking.enabled:
+    if (not is_trusted(ctx, provider.id) and not info.email_verified) or not linking.enabled:
         raise AuthError(401, ErrorCode.LINKING_NOT_ALLOWED)
     if (info.email or "").lower() != user["email"].lower() and not linking.allow_different_emails:
         raise AuthError(401, ErrorCode.LINKING_DIFFERENT_EMAILS_NOT_ALLOWED)
