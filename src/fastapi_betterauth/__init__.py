@@ -58,6 +58,7 @@ from .models import Account, Identity, Session, SessionAndUser, User
 from .password_policy import PasswordPolicy, password_complexity
 from .plugins import bearer, generic_oauth, jwt
 from .plugins.admin import AccessControl, Role, admin, has_permission
+from .plugins.jwt import KeyPairConfig, SigningOverrides
 from .protocol.plugin import Plugin
 from .redaction import redacted_traceback
 from .resource import JWTVerifier, ResourceServer, SessionVerifier
@@ -129,6 +130,7 @@ __all__ = [
     "Identity",
     "JWTError",
     "JWTVerifier",
+    "KeyPairConfig",
     "LockoutSettings",
     "Mailer",
     "MemoryAdapter",
@@ -152,6 +154,7 @@ __all__ = [
     "SessionAndUser",
     "SessionSettings",
     "SessionVerifier",
+    "SigningOverrides",
     "SortBy",
     "StorageUnavailableError",
     "TableSpec",

@@ -344,6 +344,37 @@ class BetterAuth:
         # that checked the token itself (expired, wrong audience...), else the first refusal.
         raise next((e for e in errors if e.reason not in ("algorithm", "kid")), errors[0])
 
+    async def sign_jwt(
+        self,
+        payload: Mapping[str, Any],
+        *,
+        algorithm: str | None = None,
+        key_id: str | None = None,
+        header: Mapping[str, str] | None = None,
+    ) -> str:
+        """Sign any claims with the jwt plugin's keys (Better Auth's server-only ``signJWT``).
+
+        ``exp``, ``iss`` and ``aud`` default as for session JWTs. ``algorithm`` pins a key of that
+        algorithm (minted on first use if ``key_pair_configs`` names it); ``key_id`` pins one key.
+
+        Raises:
+            ConfigurationError: no jwt plugin, no ``base_url`` (nor ``issuer`` and ``audience``) to
+                name the issuer, or a pin no key satisfies.
+        """
+        from .plugins.jwt import SigningOverrides, jwt_extension
+        from .plugins.jwt.tokens import sign_claims
+
+        if "jwt" not in self.context.extensions:
+            raise ConfigurationError("sign_jwt needs the jwt() plugin")
+        extension = jwt_extension(self.context)
+        options = extension.options
+        base = self.settings.base_url
+        if base is None and (options.issuer is None or options.audience is None):
+            # No request to take an origin from, and a Host-derived issuer is never used: say what to set.
+            raise ConfigurationError("sign_jwt needs base_url (or jwt(issuer=..., audience=...)) to set iss and aud")
+        overrides = SigningOverrides(key_id=key_id, algorithm=algorithm)
+        return await sign_claims(extension.keys, options, payload, base or "", overrides=overrides, header=header)
+
     async def close(self) -> None:
         """Deliver pending mail, then release database connections and hashing threads."""
         await self.context.mailer.aclose()

@@ -8,6 +8,7 @@ Run: ``python -m uvicorn tests.interop.pyserver:app --port N`` with the environm
   (``bearer``, ``jwt``, ``admin``),
 * ``SKIP_CREATE_SCHEMA=1`` (optional): do not create tables (the schema was made by Better Auth's own
   migration generator, see ts_server.mjs ``MIGRATE=1``),
+* ``PY_JWT_OPTIONS_JSON`` (optional): keyword arguments of ``jwt()`` (ts_server.mjs ``TS_JWT_OPTIONS_JSON``).
 * ``AUTH_SETTINGS_JSON`` (optional): extra ``AuthSettings`` fields as JSON, e.g.
   ``{"session": {"cookie_cache": {"enabled": true}}}`` (the Python twin of ts_server.mjs ``AUTH_OPTIONS_JSON``).
 * ``MAIL_LOG`` (optional): mails go to this JSON-lines outbox (``FileOutboxSender``: kind, to, url, token),
@@ -42,7 +43,9 @@ def _plugins() -> list[Any]:
         factory = getattr(fastapi_betterauth, name, None)
         if factory is None:
             raise RuntimeError(f"fastapi_betterauth has no plugin factory {name!r}")
-        plugins.append(factory())
+        # PY_JWT_OPTIONS_JSON: keyword arguments of jwt(), e.g. {"rotation_interval": 4, "grace_period": 8}.
+        options = json.loads(os.environ.get("PY_JWT_OPTIONS_JSON") or "{}") if name == "jwt" else {}
+        plugins.append(factory(**options))
     return plugins
 
 
@@ -93,3 +96,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
 
 app = FastAPI(lifespan=lifespan)
 app.include_router(auth.router)
+
+
+@app.get("/me")
+async def me(identity: fastapi_betterauth.CurrentIdentity) -> dict[str, Any]:
+    """Who the credential is (a session, or a JWT through the jwt plugin's verifier): for the token tests."""
+    return {"user": identity.user.id, "via": identity.via}

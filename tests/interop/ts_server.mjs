@@ -53,7 +53,8 @@ const { getMigrations } = await import("better-auth/db/migration");
 
 const pluginFactories = {
   bearer: async () => (await import("better-auth/plugins/bearer")).bearer(),
-  jwt: async () => (await import("better-auth/plugins/jwt")).jwt(),
+  // TS_JWT_OPTIONS_JSON: the jwt plugin's options, e.g. {"jwks":{"rotationInterval":4,"gracePeriod":8}}.
+  jwt: async () => (await import("better-auth/plugins/jwt")).jwt(JSON.parse(process.env.TS_JWT_OPTIONS_JSON || "{}")),
   admin: async () => (await import("better-auth/plugins/admin")).admin(),
 };
 const plugins = [];

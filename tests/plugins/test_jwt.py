@@ -136,7 +136,7 @@ async def test_rotation_and_grace_period(make_client: Callable[..., Any]) -> Non
     assert row["expiresAt"] - row["createdAt"] == timedelta(hours=1)
     # The key expires: a new one signs, the old one is still published during the grace period.
     await auth.adapter.update("jwks", [Where("id", old_kid)], {"expiresAt": row["createdAt"] - timedelta(seconds=1)})
-    auth.context.extensions["jwt"].keys._cached = None
+    auth.context.extensions["jwt"].keys.forget()
     second = (await client.get(f"{API}/token")).json()["token"]
     new_kid = unverified_header(second)["kid"]
     assert new_kid != old_kid
@@ -223,7 +223,7 @@ async def test_wrong_secret_is_a_clear_configuration_error(make_client: Callable
     from fastapi_betterauth.crypto.symmetric import SecretConfig
 
     extension.keys.secrets = SecretConfig("another-secret-0123456789abcdef0123")
-    extension.keys._cached = None
+    extension.keys.forget()
     from fastapi_betterauth import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="another BETTER_AUTH_SECRET"):

@@ -6,6 +6,7 @@ secret), so a TypeScript server sharing the database serves and uses the same ke
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +17,7 @@ from ...protocol.endpoint import AuthRequest, AuthResponse
 from ...protocol.plugin import Plugin
 from ..bearer import expose_header
 from .endpoints import EXTENSION, JWTExtension, get_jwks, get_token, jwt_extension
-from .options import JWTOptions, PayloadBuilder, seconds
+from .options import JWTOptions, KeyPairConfig, PayloadBuilder, RemoteSigner, SigningOverrides, SubjectBuilder, seconds
 from .schema import JWKS_TABLE
 from .tokens import issue_token
 
@@ -37,6 +38,9 @@ def jwt(
     jwks_path: str = "/jwks",
     remote_jwks_url: str | None = None,
     revocation: bool = False,
+    key_pair_configs: Sequence[KeyPairConfig | str] = (),
+    get_subject: SubjectBuilder | None = None,
+    sign: RemoteSigner | None = None,
 ) -> Plugin:
     """JWTs for the current session, and the key set that verifies them.
 
@@ -60,9 +64,26 @@ def jwt(
             sessions, user deletion). One storage lookup per verification, in the secondary storage
             (Redis: shared by every worker) or in this process's memory. Off: JWTs live until they
             expire, as in Better Auth.
+        key_pair_configs: further algorithms (``KeyPairConfig("ES256")`` or just ``"ES256"``) that
+            ``auth.sign_jwt(..., algorithm=...)`` may pin; each key is minted on first use
+            (``jwks.keyPairConfigs``). Unpinned tokens keep using ``algorithm``.
+        get_subject: ``(session, user) -> sub`` instead of the user id (``jwt.getSubject``).
+        sign: ``(claims, extra_header, overrides) -> JWT``: sign elsewhere (a KMS or HSM) instead of
+            with the ``jwks`` table (``jwt.sign``); needs ``remote_jwks_url``, where that signer's keys
+            are published.
+
+    Raises:
+        ConfigurationError: an unknown algorithm, a bad ``jwks_path``, or ``sign`` without ``remote_jwks_url``.
     """
     if algorithm not in DEFAULT_CURVES:
         raise ConfigurationError(f"jwt(algorithm={algorithm!r}): use one of {', '.join(DEFAULT_CURVES)}")
+    if sign is not None and remote_jwks_url is None:
+        # Better Auth's rule: tokens signed elsewhere must be verifiable from where their keys are published.
+        raise ConfigurationError("jwt(sign=...) needs remote_jwks_url=, where the signer's public keys are served")
+    extra = tuple(KeyPairConfig(c) if isinstance(c, str) else c for c in key_pair_configs)
+    for config in extra:
+        if config.alg not in DEFAULT_CURVES:
+            raise ConfigurationError(f"jwt(key_pair_configs=...): unknown algorithm {config.alg!r}")
     if not jwks_path.startswith("/") or ".." in jwks_path:
         raise ConfigurationError("jwt(jwks_path=...) must start with '/' and not contain '..'")
     options = JWTOptions(
@@ -80,6 +101,9 @@ def jwt(
         jwks_path=jwks_path,
         remote_jwks_url=remote_jwks_url,
         revocation=revocation,
+        key_pair_configs=extra,
+        get_subject=get_subject,
+        sign=sign,
     )
 
     def init(auth: AuthContext) -> None:
@@ -106,4 +130,4 @@ def jwt(
     )
 
 
-__all__ = ["EXTENSION", "JWTExtension", "jwt", "jwt_extension"]
+__all__ = ["EXTENSION", "JWTExtension", "KeyPairConfig", "SigningOverrides", "jwt", "jwt_extension"]

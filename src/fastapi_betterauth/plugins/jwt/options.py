@@ -12,6 +12,36 @@ from ...errors import ConfigurationError
 PayloadBuilder = Callable[[Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any] | Awaitable[Mapping[str, Any]]]
 """``(session, user) -> claims``: replaces the user object in the token (Better Auth ``jwt.definePayload``)."""
 
+SubjectBuilder = Callable[[Mapping[str, Any], Mapping[str, Any]], str | Awaitable[str | None] | None]
+"""``(session, user) -> sub``: the token's subject instead of the user id (Better Auth ``jwt.getSubject``)."""
+
+RemoteSigner = Callable[
+    [dict[str, Any], Mapping[str, str] | None, "SigningOverrides"],
+    str | Awaitable[str],
+]
+"""``(claims, extra_header, overrides) -> compact JWT``: signing done elsewhere, e.g. a KMS (``jwt.sign``).
+
+It must set ``alg`` and ``kid`` itself, merge ``extra_header`` into the protected header, and should honour
+``overrides`` (a pinned key id or algorithm)."""
+
+
+@dataclass(frozen=True)
+class KeyPairConfig:
+    """One key algorithm the plugin may sign with (Better Auth ``jwks.keyPairConfig(s)``)."""
+
+    alg: str
+    crv: str | None = None
+    modulus_length: int = 2048
+
+
+@dataclass(frozen=True)
+class SigningOverrides:
+    """A pin on the signing key: a ``kid`` or an algorithm (``signingKeyId`` / ``signingAlgorithm``)."""
+
+    key_id: str | None = None
+    algorithm: str | None = None
+
+
 _DURATION = re.compile(
     r"^\s*(\d+)\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks)?\s*$"
 )
@@ -54,3 +84,18 @@ class JWTOptions:
     key_cache_seconds: int = 60
     revocation: bool = False
     """JWTs carry ``sid`` and stop verifying once their session ends (this library's; see ``revocation.py``)."""
+    key_pair_configs: tuple[KeyPairConfig, ...] = ()
+    """Further algorithms, each minted on its first pinned use (``jwks.keyPairConfigs``)."""
+    get_subject: SubjectBuilder | None = None
+    sign: RemoteSigner | None = None
+
+    @property
+    def primary(self) -> KeyPairConfig:
+        """The configured default key (``jwks.keyPairConfig``)."""
+        return KeyPairConfig(self.algorithm, self.curve, self.modulus_length)
+
+    def config_for(self, alg: str) -> KeyPairConfig | None:
+        """The key configuration that may mint a key of ``alg``, if any."""
+        if alg == self.algorithm:
+            return self.primary
+        return next((c for c in self.key_pair_configs if c.alg == alg), None)

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ..._dates import to_iso
+from ..._dates import now, to_iso
 from ...crypto.jwt import JWTError, algorithm_fits_key, decode_jwt, encode_jwt, key_from_jwk, unverified_header
 from ...errors import CryptoError
 from .keys import JWKSKeys
-from .options import JWTOptions
+from .options import JWTOptions, SigningOverrides
 
 
 def json_safe(value: Any) -> Any:
@@ -28,26 +28,64 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+async def _resolved(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+async def sign_claims(
+    keys: JWKSKeys,
+    options: JWTOptions,
+    payload: Mapping[str, Any],
+    base: str,
+    *,
+    overrides: SigningOverrides | None = None,
+    header: Mapping[str, str] | None = None,
+) -> str:
+    """Better Auth's ``signJWT``: ``exp``/``iss``/``aud`` filled in unless given, then signed.
+
+    With ``jwt(sign=...)`` the claims go to that signer (a KMS); otherwise to the newest key (or the
+    pinned one) of the ``jwks`` table, whose ``kid`` and ``alg`` win over any ``header`` member.
+    """
+    claims: dict[str, Any] = dict(payload)
+    iat = claims.get("iat")
+    claims["exp"] = claims.get("exp") or (iat if isinstance(iat, int) else int(time.time())) + options.expiration_time
+    claims["iss"] = claims.get("iss") or options.issuer or base
+    claims["aud"] = claims.get("aud") or options.audience or base
+    if options.sign is not None:
+        signed = await _resolved(options.sign(claims, header, overrides or SigningOverrides()))
+        if not isinstance(signed, str):
+            raise CryptoError("jwt(sign=...) must return the compact JWT as a string")
+        return signed
+    key = await keys.signing_key(overrides)
+    extra = {k: v for k, v in (header or {}).items() if k not in ("alg", "kid")}
+    return encode_jwt(claims, key.key, key.alg, headers={**extra, "kid": key.kid})
+
+
 async def issue_token(
     keys: JWKSKeys, options: JWTOptions, session: Mapping[str, Any], user: Mapping[str, Any], base: str
 ) -> str:
     """A JWT for this session: ``iat``, the user (or ``define_payload``), ``sub``, ``exp``, ``iss``, ``aud``."""
-    key = await keys.signing_key()
     iat = int(time.time())
     if options.define_payload is not None:
-        built = options.define_payload(session, user)
-        payload: Any = await built if inspect.isawaitable(built) else built
+        payload: Any = await _resolved(options.define_payload(session, user))
     else:
         payload = user
     claims: dict[str, Any] = {"iat": iat, **json_safe(dict(payload))}
-    claims["sub"] = str(user["id"])
+    subject = await _resolved(options.get_subject(session, user)) if options.get_subject is not None else None
+    claims["sub"] = str(subject or user["id"])
     claims["iat"] = iat
     claims["exp"] = iat + options.expiration_time
     claims["iss"] = options.issuer or base
     claims["aud"] = options.audience or base
     if options.revocation:
         claims["sid"] = str(session["id"])
-    return encode_jwt(claims, key.key, key.alg, headers={"kid": key.kid})
+    return await sign_claims(keys, options, claims, base)
+
+
+def _published(found: tuple[str, Any, datetime | None]) -> tuple[str, Any] | None:
+    """The algorithm and key, unless the key has left ``/jwks`` since this process imported it (rotation)."""
+    alg, key, until = found
+    return (alg, key) if until is None or now() < until else None
 
 
 class LocalVerifier:
@@ -57,33 +95,34 @@ class LocalVerifier:
         self.keys = keys
         self.options = options
         self.leeway = leeway
-        self._public: dict[str, tuple[str, Any]] = {}
+        self._public: dict[str, tuple[str, Any, datetime | None]] = {}
         self._fetched = float("-inf")
         self._lock = asyncio.Lock()
 
     async def _key(self, kid: str) -> tuple[str, Any] | None:
         found = self._public.get(kid)
         if found is not None:
-            return found
+            return _published(found)
         # One reload at a time: requests that arrive while it runs wait for it instead of being refused
         # (a new key's first burst of tokens), and unknown kids reload at most once a second.
         async with self._lock:
             found = self._public.get(kid)
             if found is not None or time.monotonic() - self._fetched <= 1:
-                return found
-            public: dict[str, tuple[str, Any]] = {}
-            for entry in await self.keys.public_keys():
+                return _published(found) if found is not None else None
+            public: dict[str, tuple[str, Any, datetime | None]] = {}
+            for entry, until in await self.keys.published():
                 alg = entry["alg"]
                 jwk = {k: v for k, v in entry.items() if k not in ("alg", "kid")}
                 if not algorithm_fits_key(alg, jwk):
                     continue
                 try:
-                    public[entry["kid"]] = (alg, key_from_jwk(jwk, alg))
+                    public[entry["kid"]] = (alg, key_from_jwk(jwk, alg), until)
                 except CryptoError:
                     continue
             self._public = public
             self._fetched = time.monotonic()
-            return self._public.get(kid)
+            loaded = public.get(kid)
+            return _published(loaded) if loaded is not None else None
 
     async def verify(self, token: str, base: str) -> dict[str, Any]:
         """Claims of a valid token issued by this server (or one sharing its ``jwks`` table).
