@@ -61,7 +61,7 @@ from .plugins.admin import AccessControl, Role, admin, has_permission
 from .plugins.jwt import KeyPairConfig, SigningOverrides
 from .protocol.plugin import Plugin
 from .redaction import redacted_traceback
-from .resource import JWTVerifier, ResourceServer, SessionVerifier
+from .resource import JWKSState, JWKSUnavailableError, JWTVerifier, ResourceServer, SessionVerifier
 from .settings import (
     AccountLinkingSettings,
     AccountSettings,
@@ -128,6 +128,8 @@ __all__ = [
     "FileOutboxSender",
     "IdTokenPolicy",
     "Identity",
+    "JWKSState",
+    "JWKSUnavailableError",
     "JWTError",
     "JWTVerifier",
     "KeyPairConfig",

@@ -121,11 +121,12 @@ class ErrorCode(StrEnum):
     PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER = "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER"
     USER_ID_CANNOT_BE_UPDATED = "USER_ID_CANNOT_BE_UPDATED"
     # this library's own (opt-in password policy; development without BETTER_AUTH_URL; lockout;
-    # secondary storage down)
+    # secondary storage down; a resource server without the issuer's key set)
     PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
     UNTRUSTED_HOST = "UNTRUSTED_HOST"
     ACCOUNT_TEMPORARILY_LOCKED = "ACCOUNT_TEMPORARILY_LOCKED"
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
+    JWKS_UNAVAILABLE = "JWKS_UNAVAILABLE"
 
 
 ERROR_MESSAGES: dict[ErrorCode, str] = {
@@ -213,6 +214,7 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ),
     ErrorCode.ACCOUNT_TEMPORARILY_LOCKED: "Too many failed sign-in attempts. Try again later.",
     ErrorCode.STORAGE_UNAVAILABLE: "Session storage is unavailable. Try again shortly.",
+    ErrorCode.JWKS_UNAVAILABLE: "The token issuer's signing keys are unavailable. Try again shortly.",
     ErrorCode.YOU_CANNOT_BAN_YOURSELF: "You cannot ban yourself",
     ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE: "You are not allowed to change users role",
     ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS: "You are not allowed to create users",

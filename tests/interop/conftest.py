@@ -359,6 +359,36 @@ def start_py_server(servers: list[Server], tmp_path: Path) -> Callable[..., Serv
     return start
 
 
+@pytest.fixture
+def start_example(servers: list[Server], tmp_path: Path) -> Callable[[str, str], Server]:
+    """``start_example(example, database_url)``: the example's app under uvicorn, ``ORIGIN`` trusted."""
+
+    def start(example: str, database_url: str) -> Server:
+        port = free_port()
+        env = clean_env(
+            DATABASE_URL=database_url,
+            BETTER_AUTH_SECRET=SECRET,
+            BETTER_AUTH_URL=f"http://127.0.0.1:{port}",
+            BETTER_AUTH_TRUSTED_ORIGINS=ORIGIN,
+        )
+        app = f"examples.{example}.app.main:app"
+        args = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
+        return _start(servers, example, args, env, tmp_path, port, REPO_ROOT)
+
+    return start
+
+
 @dataclass
 class FlowResult:
     """What client_flow.mjs printed: one dict per step."""

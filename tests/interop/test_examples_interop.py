@@ -7,24 +7,12 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import (
-    ORIGIN,
-    REPO_ROOT,
-    SECRET,
-    Server,
-    _start,
-    assert_flow,
-    clean_env,
-    free_port,
-    python_database_url,
-    run_node_script,
-)
+from .conftest import SECRET, Server, assert_flow, python_database_url, run_node_script
 
 pytestmark = pytest.mark.interop
 
@@ -43,34 +31,6 @@ STEPS = {
         "deleteUser from the client purges the chat data",
     ],
 }
-
-
-@pytest.fixture
-def start_example(servers: list[Server], tmp_path: Path) -> Callable[[str, str], Server]:
-    def start(example: str, database_url: str) -> Server:
-        port = free_port()
-        env = clean_env(
-            DATABASE_URL=database_url,
-            BETTER_AUTH_SECRET=SECRET,
-            BETTER_AUTH_URL=f"http://127.0.0.1:{port}",
-            BETTER_AUTH_TRUSTED_ORIGINS=ORIGIN,
-        )
-        app = f"examples.{example}.app.main:app"
-        args = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
-        return _start(servers, example, args, env, tmp_path, port, REPO_ROOT)
-
-    return start
 
 
 @pytest.mark.parametrize("example", ["todo", "rag_chat"])

@@ -17,6 +17,7 @@ from ..crypto.jwt import ExpiredJWTError, JWTError
 from ..errors import AuthError, ConfigurationError, ErrorCode, storage_unavailable
 from ..models import Identity, SessionAndUser, User
 from ..protocol.credentials import bearer_jwt
+from ..resource.jwt_verifier import JWKSUnavailableError
 from ..storage.secondary import StorageUnavailableError
 from .openapi import ErrorBody
 from .responses import query_dict, request_headers
@@ -55,6 +56,10 @@ def get_auth(request: Request) -> Any:
 
 
 def _token_error(error: JWTError) -> AuthError:
+    if isinstance(error, JWKSUnavailableError):
+        # 503, not 401: the token may be fine, the issuer's keys are what is missing (a 401 would make
+        # clients drop their tokens during an issuer outage).
+        return AuthError(503, ErrorCode.JWKS_UNAVAILABLE, headers={"Retry-After": str(error.retry_after)})
     code = ErrorCode.TOKEN_EXPIRED if isinstance(error, ExpiredJWTError) else ErrorCode.INVALID_TOKEN
     challenge = f'Bearer error="invalid_token", error_description="{error.reason}"'
     return AuthError(401, code, headers={"WWW-Authenticate": challenge})
@@ -145,12 +150,18 @@ def require_jwt(verifier: JWTVerifier | None = None) -> Any:
         async def with_verifier(request: Request) -> dict[str, Any]:
             # The hot path of a JWT-protected route: one header read, one verification.
             token = bearer_jwt(request.headers)
-            if token is None:
-                raise _unauthorized()
             try:
-                return await checked.verify(token)
-            except JWTError as error:
-                raise _token_error(error) from None
+                if token is None:
+                    raise _unauthorized()
+                try:
+                    return await checked.verify(token)
+                except JWTError as error:
+                    raise _token_error(error) from None
+            except AuthError:
+                # An explicit verifier works in an app without BetterAuth's or ResourceServer's lifespan,
+                # which is what installs the handler: answer {message, code}, never a 500.
+                _handle_auth_errors_now(request)
+                raise
 
         return Depends(with_verifier)
 
@@ -227,18 +238,31 @@ def require_permission(permissions: dict[str, list[str]]) -> Any:
     return Depends(dependency)
 
 
+async def _render_auth_error(request: Any, exc: Exception) -> Any:
+    from .responses import error_to_response
+
+    assert isinstance(exc, AuthError)
+    return error_to_response(exc)
+
+
+def _handle_auth_errors_now(request: Request) -> None:
+    """Make sure the ``AuthError`` about to be raised is rendered, in this request already.
+
+    Starlette keeps the live handler table of the request in its scope: adding ours there covers the
+    current request, and ``install_error_handler`` covers the app's next middleware build.
+    """
+    live = request.scope.get("starlette.exception_handlers")
+    if isinstance(live, tuple) and live and isinstance(live[0], dict) and AuthError not in live[0]:
+        live[0][AuthError] = _render_auth_error
+    install_error_handler(request.app)
+
+
 def install_error_handler(app: Any) -> None:
     """Render ``AuthError`` raised by the dependencies in Better Auth's ``{message, code}`` shape."""
     handlers = getattr(app, "exception_handlers", None)
     if handlers is None or AuthError in handlers:
         return
-    from .responses import error_to_response
-
-    async def handle(request: Any, exc: Exception) -> Any:
-        assert isinstance(exc, AuthError)
-        return error_to_response(exc)
-
-    app.add_exception_handler(AuthError, handle)
+    app.add_exception_handler(AuthError, _render_auth_error)
     if getattr(app, "middleware_stack", None) is not None:
         # The lifespan runs after Starlette built its middleware stack: rebuild it on the next
         # request so the handler takes effect.

@@ -1,20 +1,23 @@
 """Verifying JWTs issued by a Better Auth server (TypeScript or this one): the resource-server side.
 
 Two modes: a remote JWKS (``jwks_url``, Better Auth's ``/api/auth/jwks``; keys cached, refetched on
-an unknown ``kid`` at most every ``refetch_interval`` seconds, and the last good set kept while the
-endpoint is down), or an HS256 shared secret (``secret``, for apps that mint their own tokens with
-``BETTER_AUTH_SECRET``). Only algorithms in ``algorithms`` are accepted, an HMAC algorithm is never
-accepted with a public key and the other way round, and ``exp``/``nbf``/``iss``/``aud`` are checked
-with a small ``leeway``.
+an unknown ``kid`` at most every ``refetch_interval`` seconds, the last good set kept while the
+endpoint is down but for at most ``max_stale`` seconds, and a circuit breaker that stops fetching
+from an issuer that keeps failing), or an HS256 shared secret (``secret``, for apps that mint their
+own tokens with ``BETTER_AUTH_SECRET``). Only algorithms in ``algorithms`` are accepted, an HMAC
+algorithm is never accepted with a public key and the other way round, and ``exp``/``nbf``/``iss``/
+``aud`` are checked with a small ``leeway``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import httpx
 
@@ -36,6 +39,33 @@ logger = logging.getLogger("fastapi_betterauth.resource")
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 
 
+class JWKSUnavailableError(JWTError):
+    """No trustworthy key set (never fetched, or the last good one is older than ``max_stale``).
+
+    Not the caller's fault, so the dependencies answer 503 ``JWKS_UNAVAILABLE`` rather than 401: a
+    client that drops its token on a 401 would sign its user out over an issuer outage.
+    """
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, reason="jwks_unavailable")
+        self.retry_after = retry_after
+        """Seconds until the verifier may fetch the key set again (for ``Retry-After``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JWKSState:
+    """The remote key set's health, for readiness checks and metrics (``verifier.jwks_state``)."""
+
+    status: Literal["fresh", "stale", "unavailable"]
+    """``fresh`` within ``cache_seconds`` of the last good fetch, ``stale`` past it but within
+    ``max_stale`` (still used), ``unavailable`` never fetched or past ``max_stale`` (tokens refused)."""
+    age: float | None
+    """Seconds since the last successful fetch; ``None`` if there was none (or keys are static)."""
+    circuit: Literal["closed", "open", "half-open"]
+    """``open``: no fetch until the cooldown ends; ``half-open``: the next fetch is the trial."""
+    consecutive_failures: int
+
+
 class JWTVerifier:
     """Verify Better Auth JWTs; ``await verifier.verify(token)`` returns the claims or raises ``JWTError``.
 
@@ -48,12 +78,22 @@ class JWTVerifier:
         algorithms: the allow-list (default: EdDSA and the other asymmetric algorithms Better Auth
             offers in key mode; HS256 in secret mode).
         leeway: clock skew tolerated on ``exp``/``nbf``, seconds.
-        cache_seconds: how long a fetched key set is trusted before a background refresh.
-        refetch_interval: minimum seconds between fetches triggered by unknown ``kid`` values.
+        cache_seconds: how long a fetched key set is used before it is refetched.
+        refetch_interval: minimum seconds between fetches triggered by unknown ``kid`` values (and
+            between retries of a stale set).
+        max_stale: how long after the last *successful* fetch the key set is still used while the
+            issuer fails; past it tokens are refused (``reason="jwks_unavailable"``, HTTP 503) rather
+            than trusting keys the issuer may have revoked. At least ``cache_seconds``.
+        breaker_threshold: consecutive failed fetches that open the circuit: no fetch at all for a
+            cooldown of ``refetch_interval`` seconds, doubled per further failure up to
+            ``breaker_max_cooldown``, then one trial fetch. An outage or a flood of forged kids thus
+            never hammers the issuer; a success closes the circuit.
+        breaker_max_cooldown: the longest cooldown, seconds.
         timeout: HTTP timeout for the key set.
         client: an ``httpx.AsyncClient`` to use (tests, proxies).
         revocations: the issuer's secondary storage (e.g. the ``RedisStorage`` it was given), to refuse
             JWTs whose session ended when the issuer runs ``jwt(revocation=True)``: one lookup per token.
+        clock: monotonic seconds; injectable so tests can travel in time.
     """
 
     def __init__(
@@ -68,9 +108,13 @@ class JWTVerifier:
         leeway: float = 5,
         cache_seconds: float = 300,
         refetch_interval: float = 30,
+        max_stale: float = 86400,
+        breaker_threshold: int = 3,
+        breaker_max_cooldown: float = 300,
         timeout: float = 5,
         client: httpx.AsyncClient | None = None,
         revocations: SecondaryStorage | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         modes = sum(x is not None for x in (jwks_url, jwks, secret))
         if modes != 1:
@@ -86,12 +130,21 @@ class JWTVerifier:
             raise ConfigurationError("with secret=, only HS256/HS384/HS512 may be allowed")
         if secret is None and any(a in HMAC_ALGORITHMS or a == "none" for a in self.algorithms):
             raise ConfigurationError("with public keys, HMAC algorithms (and 'none') may not be allowed")
+        if jwks_url is not None and max_stale < cache_seconds:
+            # Otherwise a key set would be refused before it is even due for a refresh.
+            raise ConfigurationError("JWTVerifier(max_stale=...) must be at least cache_seconds")
+        if breaker_threshold < 1:
+            raise ConfigurationError("JWTVerifier(breaker_threshold=...) must be at least 1")
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
         self.cache_seconds = cache_seconds
         self.refetch_interval = refetch_interval
+        self.max_stale = max_stale
+        self.breaker_threshold = breaker_threshold
+        self.breaker_max_cooldown = breaker_max_cooldown
         self.timeout = timeout
+        self._clock = clock
         self._client = client
         self._revocations = RevocationList(revocations, token_lifetime=0) if revocations is not None else None
         self._keys: dict[str, tuple[str | None, dict[str, Any]]] = {}
@@ -99,13 +152,16 @@ class JWTVerifier:
         self._fetched_at = float("-inf")
         self._attempted_at = float("-inf")
         self._kid_refetch_at = float("-inf")
+        self._fetches_ended = 0
+        self._failures = 0
+        self._open_until = float("-inf")
         self._lock = asyncio.Lock()
         if jwks is not None:
             self._load(jwks)
             self._fetched_at = float("inf")
 
-    def _load(self, document: Mapping[str, Any]) -> None:
-        keys = document.get("keys")
+    def _load(self, document: object) -> None:
+        keys = document.get("keys") if isinstance(document, Mapping) else None
         if not isinstance(keys, list):
             raise CryptoError("not a JWK set")
         loaded: dict[str, tuple[str | None, dict[str, Any]]] = {}
@@ -121,7 +177,7 @@ class JWTVerifier:
 
     async def _fetch(self) -> None:
         assert self.jwks_url is not None
-        self._attempted_at = time.monotonic()
+        self._attempted_at = self._clock()
         try:
             if self._client is not None:
                 response = await self._client.get(self.jwks_url, timeout=self.timeout)
@@ -130,32 +186,98 @@ class JWTVerifier:
                     response = await client.get(self.jwks_url)
             response.raise_for_status()
             self._load(response.json())
-            self._fetched_at = time.monotonic()
-        except (httpx.HTTPError, ValueError, CryptoError) as error:
-            # Keep the last good key set: a short outage of the issuer must not log everybody out.
-            logger.warning("could not fetch the JWKS from %s: %s", self.jwks_url, type(error).__name__)
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, CryptoError) as error:
+            # The last good key set stays in use (up to max_stale): a short outage of the issuer must
+            # not log everybody out.
+            self._fetches_ended += 1
+            self._failed(type(error).__name__)
+            return
+        self._fetches_ended += 1
+        self._fetched_at = self._clock()
+        if self._failures >= self.breaker_threshold:
+            logger.info("JWKS circuit closed: %s answers again", self.jwks_url)
+        self._failures = 0
+        self._open_until = float("-inf")
+
+    def _failed(self, error: str) -> None:
+        """Count a failed fetch; at ``breaker_threshold`` in a row, open the circuit (logged once)."""
+        self._failures += 1
+        beyond = self._failures - self.breaker_threshold
+        if beyond < 0:
+            logger.warning("could not fetch the JWKS from %s: %s", self.jwks_url, error)
+            return
+        cooldown = min(self.refetch_interval * 2 ** min(beyond, 32), self.breaker_max_cooldown)
+        self._open_until = self._clock() + cooldown
+        if beyond == 0:
+            logger.warning(
+                "JWKS circuit open: %d failed fetches in a row from %s (last: %s); no fetch for %.0f s, "
+                "then one trial per cooldown (up to %.0f s)",
+                self._failures,
+                self.jwks_url,
+                error,
+                cooldown,
+                self.breaker_max_cooldown,
+            )
+        else:
+            logger.debug("JWKS trial fetch failed (%s); next trial in %.0f s", error, cooldown)
 
     async def _key_entry(self, kid: str) -> tuple[str | None, dict[str, Any]] | None:
-        if self.jwks_url is not None and (
-            kid not in self._keys or time.monotonic() - self._fetched_at > self.cache_seconds
-        ):
-            async with self._lock:  # decided under the lock: another request may have fetched meanwhile
-                if self._needs_fetch(kid):
-                    await self._fetch()
+        if self.jwks_url is not None:
+            now = self._clock()
+            in_flight = self._lock.locked()
+            if in_flight and kid in self._keys and self._usable(now):
+                pass  # a known kid in a usable set need not queue behind a slow refresh
+            elif in_flight or self._fetch_due(kid, now) is not None:
+                ended = self._fetches_ended
+                async with self._lock:
+                    # Decided again under the lock; a fetch that ended while we waited (good or bad)
+                    # answered our question too, so a burst of requests makes one fetch, not two.
+                    now = self._clock()
+                    due = self._fetch_due(kid, now) if self._fetches_ended == ended else None
+                    if due is not None:
+                        if due == "kid":
+                            self._kid_refetch_at = now
+                        await self._fetch()
+        now = self._clock()
+        if not self._usable(now):
+            wait = max(now, self._open_until, self._attempted_at + self.refetch_interval) - now
+            raise JWKSUnavailableError("the issuer's key set is unavailable", retry_after=max(1, math.ceil(wait)))
         return self._keys.get(kid)
 
-    def _needs_fetch(self, kid: str) -> bool:
-        """Whether to fetch now: a stale set, or an unknown ``kid``, each at most every ``refetch_interval``.
+    def _fetch_due(self, kid: str, now: float) -> Literal["stale", "kid"] | None:
+        """Why to fetch now: a stale set, or an unknown ``kid``, each at most every ``refetch_interval``.
 
-        Forged kids therefore cannot make us hammer the issuer, nor can an issuer outage.
+        Never while the circuit is open. Forged kids therefore cannot make us hammer the issuer, nor
+        can an issuer outage.
         """
-        now = time.monotonic()
+        if now < self._open_until:
+            return None
         if now - self._fetched_at > self.cache_seconds and now - self._attempted_at >= self.refetch_interval:
-            return True
-        if kid not in self._keys and now - self._kid_refetch_at >= self.refetch_interval:
-            self._kid_refetch_at = now
-            return True
-        return False
+            return "stale"
+        if kid not in self._keys and self._usable(now) and now - self._kid_refetch_at >= self.refetch_interval:
+            return "kid"  # a key rotated into a set we have; without a usable set the line above rules
+        return None
+
+    def _usable(self, now: float) -> bool:
+        """Whether the key set may be trusted: fetched, and at most ``max_stale`` seconds ago."""
+        return self._fetched_at != float("-inf") and now - self._fetched_at <= self.max_stale
+
+    @property
+    def jwks_state(self) -> JWKSState:
+        """The key set's health now (static keys and secrets are always ``fresh``)."""
+        if self.jwks_url is None:
+            return JWKSState(status="fresh", age=None, circuit="closed", consecutive_failures=0)
+        now = self._clock()
+        age = None if self._fetched_at == float("-inf") else now - self._fetched_at
+        status: Literal["fresh", "stale", "unavailable"] = "fresh"
+        if age is None or age > self.max_stale:
+            status = "unavailable"
+        elif age > self.cache_seconds:
+            status = "stale"
+        circuit: Literal["closed", "open", "half-open"] = "closed"
+        if self._failures >= self.breaker_threshold:
+            circuit = "open" if now < self._open_until else "half-open"
+        return JWKSState(status=status, age=age, circuit=circuit, consecutive_failures=self._failures)
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The claims of a valid token.
@@ -163,6 +285,8 @@ class JWTVerifier:
         Raises:
             JWTError: missing/malformed/expired/not-yet-valid token, wrong signature, algorithm,
                 issuer or audience, unknown ``kid``, or an empty ``sub`` (``.reason`` says which).
+            JWKSUnavailableError: a ``JWTError`` with ``reason="jwks_unavailable"``: no key set
+                fetched within ``max_stale`` seconds.
         """
         header = unverified_header(token)
         alg = header.get("alg")
