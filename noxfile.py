@@ -91,6 +91,11 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     _install_node_deps(session)
     session.run("python", "benchmarks/run.py", *session.posargs)
+    if shutil.which("wrk"):
+        # Side by side with Better Auth and hand-written floors, with ratios (docs/performance.md).
+        session.run("python", "benchmarks/hot_paths.py")
+    else:
+        session.log("wrk not found: no hot-path comparison (apt-get install wrk)")
 
 
 @nox.session

@@ -12,11 +12,10 @@ def now() -> datetime:
 
 
 def to_iso(value: datetime) -> str:
-    """JS ``toISOString()``: UTC, three fractional digits, ``Z`` suffix."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    """JS ``toISOString()``: UTC, three fractional digits, ``Z`` suffix (every date of every answer)."""
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_iso(value: str) -> datetime:

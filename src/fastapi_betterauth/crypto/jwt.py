@@ -7,7 +7,10 @@ two servers.
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -53,23 +56,71 @@ class ExpiredJWTError(JWTError):
 
 
 def encode_jwt(claims: Mapping[str, Any], key: Any, algorithm: str, *, headers: Mapping[str, Any] | None = None) -> str:
-    """Sign ``claims`` in order, with a protected header of exactly ``{"alg", ...headers}`` (no ``typ``)."""
-    with warnings.catch_warnings():
-        # Better Auth accepts any HMAC secret length; the production settings check guards strength.
-        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
-        return pyjwt.encode(dict(claims), key, algorithm=algorithm, headers={"typ": None, **(headers or {})})
+    """Sign ``claims`` in order, with a protected header of exactly ``{"alg", ...headers}`` (no ``typ``).
+
+    Serialised as ``jose`` does (``JSON.stringify``: compact, non-ASCII kept as UTF-8) and signed with
+    PyJWT's algorithm objects; the header segment of a key is encoded once (it is the same for every token).
+    """
+    items = tuple((headers or {}).items())
+    try:
+        head = _header_segment(algorithm, items)
+    except TypeError:  # an unhashable header value: encode it this once
+        head = _header_segment.__wrapped__(algorithm, items)
+    body = _b64url(json.dumps(dict(claims), separators=(",", ":"), ensure_ascii=False).encode())
+    signing_input = f"{head}.{body}".encode("ascii")
+    signer = _signer(algorithm)
+    if algorithm.startswith("HS"):
+        with warnings.catch_warnings():
+            # Better Auth accepts any HMAC secret length; the production settings check guards strength.
+            warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+            prepared = signer.prepare_key(key)
+    else:
+        prepared = signer.prepare_key(key)
+    return f"{head}.{body}.{_b64url(signer.sign(signing_input, prepared))}"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@functools.lru_cache(maxsize=256)
+def _header_segment(algorithm: str, items: tuple[tuple[str, Any], ...]) -> str:
+    # ``alg`` is always the algorithm that signs; a ``typ`` of ``None`` means "no typ" (PyJWT's convention).
+    header = {"alg": algorithm, **{k: v for k, v in items if k != "alg" and not (k == "typ" and v is None)}}
+    return _b64url(json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+@functools.lru_cache(maxsize=16)
+def _signer(algorithm: str) -> Any:
+    found = pyjwt.algorithms.get_default_algorithms().get(algorithm)
+    if found is None or algorithm == "none":
+        raise CryptoError(f"unsupported JWT algorithm {algorithm!r}")
+    return found
+
+
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def unverified_header(token: str) -> dict[str, Any]:
     """The protected header, unverified (to pick the key by ``kid``).
 
+    Only the header segment is decoded: ``decode_jwt`` then reads the whole token once (PyJWT's own
+    header reader would check every character of the token a second time, on the hot path).
+
     Raises:
-        JWTError: not a JWS compact token.
+        JWTError: not a JWS compact token, or a header that is not a base64url JSON object.
     """
+    if not isinstance(token, str) or len(token) > 16384 or token.count(".") != 2:
+        raise JWTError("malformed token: not a JWS compact token")
+    segment = token[: token.index(".")]
+    if not _SEGMENT.fullmatch(segment) or len(segment) % 4 == 1:
+        raise JWTError("malformed token: bad header encoding")
     try:
-        header = pyjwt.get_unverified_header(token)
-    except (pyjwt.PyJWTError, ValueError, TypeError, UnicodeError) as error:
-        raise JWTError(f"malformed token: {error}") from None
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, UnicodeError, RecursionError):
+        raise JWTError("malformed token: bad header") from None
+    if not isinstance(header, dict):
+        raise JWTError("malformed token: the header is not an object")
     return header
 
 

@@ -33,7 +33,7 @@ def register_instance(auth: Any) -> None:
     _instances.add(auth)
 
 
-def get_auth(request: Request) -> Any:
+async def get_auth(request: Request) -> Any:
     """The ``BetterAuth`` (or ``ResourceServer``) instance serving this app.
 
     Found in the lifespan state that ``auth.lifespan`` publishes; failing that, the only instance in

@@ -7,11 +7,14 @@ response and documented errors to OpenAPI.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import Scope
 
 from ..errors import AuthError, storage_unavailable
 from ..protocol.dispatch import dispatch, error_response
@@ -80,14 +83,48 @@ def _not_found(auth: BetterAuth) -> Callable[[Request], Awaitable[Response]]:
     return not_found
 
 
+class DirectRoute(APIRoute):
+    """An auth route answered by its handler from the request alone.
+
+    The handler reads, validates and answers by itself (Better Auth's statuses and shapes), so FastAPI's
+    per-request dependency solving and response serialisation are skipped; the route's declared body,
+    query and response models still document it in OpenAPI.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The endpoint itself: ``handle(request) -> Response``."""
+        return cast(Callable[[Request], Coroutine[Any, Any, Response]], self.endpoint)
+
+
+class AuthRouter(APIRouter):
+    """An ``APIRouter`` that declines every path outside its base path with one substring test.
+
+    FastAPI (0.12x and later) asks an included router to match each request by trying its routes in
+    turn: without this, every request of the application (``/api/tasks`` too) would first be tried
+    against the ~40 auth routes. A path the auth routes can match always contains the base path.
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """``NONE`` at once for a path outside the base path; FastAPI's matching otherwise."""
+        path = scope.get("path")
+        if not isinstance(path, str) or self.prefix not in path:
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+# Tried first: the requests every page and API call makes (routes are matched in order).
+_HOT_PATHS = ("/get-session", "/token")
+
+
 def create_auth_router(auth: BetterAuth) -> APIRouter:
     """The ``APIRouter`` serving every auth endpoint under ``settings.base_path``.
 
     Including it also installs ``auth.lifespan`` (merged with the app's), which publishes the
     instance to the dependencies and registers the error handler for their 401/403 answers.
     """
-    router = APIRouter(prefix=auth.settings.base_path, lifespan=auth.lifespan)
-    for endpoint in auth.endpoints:
+    router = AuthRouter(prefix=auth.settings.base_path, lifespan=auth.lifespan, route_class=DirectRoute)
+    hot_first = sorted(auth.endpoints, key=lambda e: e.path not in _HOT_PATHS)  # stable: the rest keep their order
+    for endpoint in hot_first:
         if not endpoint.http:
             continue
         router.add_api_route(

@@ -1,0 +1,142 @@
+"""The two servers of the hot-path benchmark (benchmarks/hot_paths.py), run under uvicorn.
+
+``benchmarks.hot_apps:library``: this library (bearer + jwt plugins) with three application routes:
+``/plain`` (no auth), ``/me`` (``CurrentUser``) and ``/claims`` (``require_jwt()``, the jwt plugin's keys).
+
+``benchmarks.hot_apps:floor``: what a careful developer writes by hand with FastAPI, asyncpg and PyJWT, the
+floor the library is measured against: ``/plain``, ``/session`` (the session cookie's HMAC checked, then one
+indexed query joining session and user) and ``/jwt`` (PyJWT with the key fetched once from the library's
+``/jwks``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+import asyncpg
+import httpx
+import jwt as pyjwt
+from fastapi import Depends, FastAPI, HTTPException, Request
+
+import fastapi_betterauth
+from fastapi_betterauth import AuthSettings, BetterAuth, CurrentUser, require_jwt
+
+SECRET = os.environ.get("BETTER_AUTH_SECRET", "load-test-secret-0123456789abcdef0123456789")
+BASE_URL = os.environ.get("BETTER_AUTH_URL", "http://127.0.0.1:8000")
+DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+# -- this library --------------------------------------------------------------------------------------
+
+auth = BetterAuth(
+    AuthSettings(
+        secret=SECRET,
+        base_url=BASE_URL,
+        trusted_origins=["http://localhost:3000"],
+        # As the TypeScript server it is compared with (no NODE_ENV=production): no rate limiter.
+        rate_limit={"enabled": False},
+    ),
+    database=DATABASE_URL,
+    plugins=[getattr(fastapi_betterauth, p)() for p in os.environ.get("HOT_PLUGINS", "bearer,jwt").split(",") if p],
+)
+
+
+@asynccontextmanager
+async def _library_lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+    async with auth.lifespan(app) as state:
+        await auth.create_schema()
+        yield state
+
+
+library = FastAPI(lifespan=_library_lifespan)
+library.include_router(auth.router)
+
+
+@library.get("/plain")
+async def library_plain() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@library.get("/me")
+async def library_me(user: CurrentUser) -> dict[str, str]:
+    return {"id": user.id, "email": user.email}
+
+
+@library.get("/claims")
+async def library_claims(claims: Annotated[dict[str, Any], require_jwt()]) -> dict[str, Any]:
+    return {"sub": claims["sub"]}
+
+
+# -- the hand-written floor ---------------------------------------------------------------------------
+
+_state: dict[str, Any] = {}
+_SESSION_SQL = (
+    'select s.id, s.token, s."expiresAt", s."userId", u.id as uid, u.email, u.name '
+    'from "session" s join "user" u on u.id = s."userId" where s.token = $1'
+)
+
+
+@asynccontextmanager
+async def _floor_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    dsn = DATABASE_URL.replace("postgresql+asyncpg://", "postgresql://")
+    _state["pool"] = await asyncpg.create_pool(dsn, min_size=2, max_size=10)
+    jwks_url = os.environ.get("FLOOR_JWKS_URL")
+    if jwks_url:
+        key = httpx.get(jwks_url).json()["keys"][0]
+        _state["jwt_key"] = pyjwt.PyJWK(key, key["alg"]).key
+        _state["jwt_alg"] = key["alg"]
+        _state["issuer"] = os.environ.get("FLOOR_ISSUER", BASE_URL)
+    yield
+    await _state["pool"].close()
+
+
+floor = FastAPI(lifespan=_floor_lifespan)
+
+
+@floor.get("/plain")
+async def floor_plain() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@floor.get("/session")
+async def floor_session(request: Request) -> dict[str, Any]:
+    signed = unquote(request.cookies.get("better-auth.session_token", ""))
+    token, _, signature = signed.rpartition(".")
+    expected = base64.b64encode(hmac.new(SECRET.encode(), token.encode(), hashlib.sha256).digest()).decode()
+    if not token or not hmac.compare_digest(signature, expected):
+        raise HTTPException(401)
+    row = await _state["pool"].fetchrow(_SESSION_SQL, token)
+    if row is None:
+        raise HTTPException(401)
+    return {
+        "session": {"id": row["id"], "expiresAt": row["expiresAt"].isoformat(), "userId": row["userId"]},
+        "user": {"id": row["uid"], "email": row["email"], "name": row["name"]},
+    }
+
+
+async def _floor_claims(request: Request) -> dict[str, Any]:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise HTTPException(401)
+    try:
+        claims: dict[str, Any] = pyjwt.decode(
+            header[7:],
+            _state["jwt_key"],
+            algorithms=[_state["jwt_alg"]],
+            issuer=_state["issuer"],
+            audience=_state["issuer"],
+        )
+    except pyjwt.PyJWTError:
+        raise HTTPException(401) from None
+    return claims
+
+
+@floor.get("/jwt")
+async def floor_jwt(claims: Annotated[dict[str, Any], Depends(_floor_claims)]) -> dict[str, Any]:
+    return {"sub": claims["sub"]}
