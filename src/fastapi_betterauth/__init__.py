@@ -39,6 +39,7 @@ from .errors import AuthError, ConfigurationError, ErrorCode
 from .hooks import AuthHooks
 from .integration import (
     AUTH_ERROR_RESPONSES,
+    AuthDependency,
     CurrentIdentity,
     CurrentSession,
     CurrentUser,
@@ -104,6 +105,7 @@ __all__ = [
     "AdvancedSettings",
     "Argon2Hasher",
     "AuditTrail",
+    "AuthDependency",
     "AuthError",
     "AuthEvent",
     "AuthHooks",

@@ -239,10 +239,10 @@ class BetterAuth:
 
         Yields the lifespan state ``{"better_auth": self}`` that the dependencies find.
         """
+        if app is not None:
+            self.install(app)  # before counting this lifespan: a refused start must not keep the instance open
         async with self._lock:
             self._open += 1
-        if app is not None:
-            self.install(app)
         try:
             yield {"better_auth": self}
         finally:
@@ -253,13 +253,17 @@ class BetterAuth:
                 await self.close()
 
     def install(self, app: Any) -> None:
-        """Register the handler that renders dependency errors in Better Auth's ``{message, code}`` shape.
+        """Check the app's routes and render dependency errors in Better Auth's ``{message, code}`` shape.
 
         Called by ``auth.lifespan``; call it yourself only if the app runs without that lifespan.
-        """
-        from .integration.dependencies import install_error_handler
 
-        install_error_handler(app)
+        Raises:
+            ConfigurationError: a route uses a dependency this instance cannot serve, e.g.
+                ``require_role`` without the admin plugin (the message says what to add).
+        """
+        from .integration.dependencies import install
+
+        install(app, self)
 
     async def _session(self, headers: Mapping[str, str]) -> tuple[Row, Row, str] | None:
         """The live session the credentials name, its user and how it came; an expired one is deleted."""

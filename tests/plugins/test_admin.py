@@ -436,3 +436,33 @@ async def test_has_permission_server_side_checks_a_role_or_a_user(make_client: C
     with pytest.raises(AuthError) as anonymous:  # with request headers it is an HTTP-like call: a session is needed
         await call(body={**ask, "role": "admin"}, headers={"user-agent": "x"})
     assert anonymous.value.status == 401
+
+
+async def test_server_code_creates_users_without_an_admin_session(make_client: Callable[..., Any]) -> None:
+    """``auth.api.create_user(body=...)`` without headers is trusted server code, as in Better Auth (issue 17,
+    item 6): a deployment script creates the first admin. With headers, or over HTTP, a session is needed."""
+    client, auth, _ = await world(make_client)
+    created = await auth.api.create_user(
+        body={"email": "First@Example.com", "password": "password123", "name": "First", "role": "admin"}
+    )
+    assert created["user"]["email"] == "first@example.com" and created["user"]["role"] == "admin"
+    signed_in = await client.post(
+        f"{API}/sign-in/email", json={"email": "first@example.com", "password": "password123"}
+    )
+    assert signed_in.status_code == 200
+    banned = await auth.api.create_user(
+        body={"email": "b@example.com", "password": "password123", "name": "B", "data": {"banned": True}}
+    )
+    assert banned["user"]["banned"] is True
+    with pytest.raises(AuthError) as with_headers:
+        await auth.api.create_user(
+            body={"email": "h@example.com", "password": "password123", "name": "H"}, headers={"user-agent": "x"}
+        )
+    assert with_headers.value.status == 401
+    client.cookies.clear()
+    over_http = await client.post(
+        f"{API}/admin/create-user", json={"email": "w@example.com", "password": "password123", "name": "W"}
+    )
+    assert over_http.status_code == 401
+    assert await auth.store.find_user_by_email("h@example.com") is None
+    assert await auth.store.find_user_by_email("w@example.com") is None

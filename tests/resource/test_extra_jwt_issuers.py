@@ -66,7 +66,8 @@ async def start(make_client: Callable[..., Any], plugins: Any = ()) -> tuple[htt
 
 @pytest.mark.parametrize("plugins", [(), "jwt"])
 async def test_hs256_jwts_of_the_shared_secret_identify_users(make_client: Callable[..., Any], plugins: Any) -> None:
-    client, user_id, _ = await start(make_client, [jwt()] if plugins == "jwt" else [])
+    # admin(): the /admin route's require_role needs it (without it the app refuses to start).
+    client, user_id, _ = await start(make_client, [jwt(), admin()] if plugins == "jwt" else [admin()])
     good = token(user_id, aud="todo-api")
     assert (await client.get("/me", headers=good)).json() == {"id": user_id}
     assert (await client.get("/claims", headers=good)).json() == {"sub": user_id}
@@ -92,7 +93,7 @@ async def test_role_changes_apply_to_jwt_callers_at_once(make_client: Callable[.
 
 
 async def test_the_plugins_own_jwts_still_verify_first(make_client: Callable[..., Any]) -> None:
-    client, user_id, _ = await start(make_client, [jwt()])
+    client, user_id, _ = await start(make_client, [jwt(), admin()])
     await sign_up(client, email="b@example.com")
     own = (await client.get("/api/auth/token")).json()["token"]
     client.cookies.clear()

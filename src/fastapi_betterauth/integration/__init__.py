@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .dependencies import (
     AUTH_ERROR_RESPONSES,
+    AuthDependency,
     CurrentIdentity,
     CurrentSession,
     CurrentUser,
@@ -23,6 +24,7 @@ from .router import create_auth_router
 
 __all__ = [
     "AUTH_ERROR_RESPONSES",
+    "AuthDependency",
     "CurrentIdentity",
     "CurrentSession",
     "CurrentUser",

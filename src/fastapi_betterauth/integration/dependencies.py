@@ -7,15 +7,22 @@ the very next request.
 
 from __future__ import annotations
 
+import inspect
+import json
 import weakref
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
+from fastapi import routing as fastapi_routing
+from fastapi.dependencies.models import Dependant
 from fastapi.security import APIKeyCookie, HTTPBearer
 
 from ..crypto.jwt import ExpiredJWTError, JWTError
 from ..errors import AuthError, ConfigurationError, ErrorCode, storage_unavailable
 from ..models import Identity, SessionAndUser, User
+from ..plugins.admin.options import EXTENSION as ADMIN_EXTENSION
 from ..protocol.credentials import bearer_jwt
 from ..resource.jwt_verifier import JWKSUnavailableError
 from ..storage.secondary import StorageUnavailableError
@@ -26,6 +33,49 @@ if TYPE_CHECKING:
     from ..resource.jwt_verifier import JWTVerifier
 
 _instances: weakref.WeakSet[Any] = weakref.WeakSet()
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a dependency needs from the app's ``BetterAuth`` (a plugin, usually), checked at startup.
+
+    ``problem(auth)`` answers what ``auth`` lacks (a sentence naming what to write), or ``None``.
+    """
+
+    problem: Callable[[Any], str | None]
+
+
+_REQUIREMENT = "__better_auth_requirement__"
+"""The attribute marking a dependency (function or ``AuthDependency``) with its ``Requirement``."""
+
+
+class AuthDependency(params.Depends, Generic[T]):
+    """What ``require_role``, ``require_permission`` and ``require_jwt`` return; the route gets a ``T``.
+
+    A FastAPI ``Depends`` (``user: Annotated[User, require_role("admin")]``, ``dependencies=[...]``) that
+    is also an async callable with the signature of the dependency it carries, so FastAPI accepts the
+    fastapi-users spelling ``user: User = Depends(require_role("admin"))`` as well.
+    """
+
+    _call: Callable[..., Awaitable[T]]
+
+    def __init__(self, dependency: Callable[..., Awaitable[T]], *, requires: Requirement | None = None) -> None:
+        super().__init__(dependency)
+        # FastAPI reads the parameters of Depends(<this>) from __signature__: the carried dependency's,
+        # with its annotations already resolved (there are no __globals__ here to resolve them in).
+        object.__setattr__(self, "__signature__", inspect.signature(dependency, eval_str=True))
+        object.__setattr__(self, "_call", dependency)
+        if requires is not None:
+            # Marks both: Annotated and dependencies=[...] put the function in the route's dependency
+            # tree, Depends(<this>) puts this object there.
+            setattr(dependency, _REQUIREMENT, requires)
+            object.__setattr__(self, _REQUIREMENT, requires)
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> T:
+        """Run the carried dependency (what FastAPI calls for ``Depends(require_role(...))``)."""
+        return await self._call(*args, **kwargs)
 
 
 def register_instance(auth: Any) -> None:
@@ -138,11 +188,12 @@ async def optional_user(request: Request, auth: Any = Depends(get_auth)) -> User
     return None if found is None else found.user
 
 
-def require_jwt(verifier: JWTVerifier | None = None) -> Any:
+def require_jwt(verifier: JWTVerifier | None = None) -> AuthDependency[dict[str, Any]]:
     """A dependency accepting only ``Authorization: Bearer <JWT>``, returning its verified claims.
 
-    ``claims: Annotated[dict[str, Any], require_jwt(verifier)]``. ``verifier`` defaults to the app's:
-    the ``ResourceServer``'s ``jwt``, or the jwt plugin's own keys.
+    ``claims: Annotated[dict[str, Any], require_jwt(verifier)]`` or ``= Depends(require_jwt(verifier))``.
+    ``verifier`` defaults to the app's: the ``ResourceServer``'s ``jwt``, or the jwt plugin's own keys
+    (or ``jwt_verifiers``); an app with none of them is refused at startup (``ConfigurationError``).
     """
     if verifier is not None:
         checked = verifier
@@ -163,7 +214,7 @@ def require_jwt(verifier: JWTVerifier | None = None) -> Any:
                 _handle_auth_errors_now(request)
                 raise
 
-        return Depends(with_verifier)
+        return AuthDependency(with_verifier)
 
     async def with_app_verifier(request: Request, auth: Any = Depends(get_auth)) -> dict[str, Any]:
         token = bearer_jwt(request.headers)
@@ -172,58 +223,113 @@ def require_jwt(verifier: JWTVerifier | None = None) -> Any:
         try:
             claims: dict[str, Any] = await auth.verify_jwt(token, url=str(request.url))
         except JWTError as error:
+            if error.reason == "not_configured":
+                # Not the caller's fault: no issuer to verify against (the route came after startup).
+                raise ConfigurationError(_NEEDS_JWT) from None
             raise _token_error(error) from None
         return claims
 
-    return Depends(with_app_verifier)
+    return AuthDependency(with_app_verifier, requires=Requirement(_jwt_problem))
 
 
-def _access(auth: Any) -> Any:
-    """The role definitions in force: the admin plugin's, a ResourceServer's, or the defaults."""
+_NEEDS_JWT = (
+    "require_jwt() needs keys to verify JWTs with: BetterAuth(..., plugins=[jwt()]) or "
+    "BetterAuth(..., jwt_verifiers=[JWTVerifier(...)]), ResourceServer(jwt=JWTVerifier(...)), "
+    "or require_jwt(JWTVerifier(...))"
+)
+
+
+def _jwt_problem(auth: Any) -> str | None:
+    """Whether the app's instance has something to verify ``require_jwt()``'s tokens with."""
+    if hasattr(auth, "access_options"):  # a ResourceServer
+        return None if getattr(auth, "jwt", None) is not None else _NEEDS_JWT
+    extensions = getattr(getattr(auth, "context", None), "extensions", None)
+    if extensions is None:
+        return None  # not a BetterAuth (a test double): nothing to tell
+    verifiers = getattr(auth, "jwt_verifiers", None)
+    return None if "jwt" in extensions or verifiers else _NEEDS_JWT
+
+
+def _roles_requirement(what: str) -> Requirement:
+    """``what`` reads roles: it needs the admin plugin (its ``role`` column and role definitions).
+
+    A ``ResourceServer`` has them from its own options (the issuer's roles); a ``BetterAuth`` without
+    ``admin()`` has no ``role`` column, so every user would be refused.
+    """
+    message = f"{what} needs the admin plugin: BetterAuth(..., plugins=[admin()])"
+
+    def problem(auth: Any) -> str | None:
+        if getattr(auth, "access_options", None) is not None:
+            return None
+        extensions = getattr(getattr(auth, "context", None), "extensions", None)
+        if extensions is None or ADMIN_EXTENSION in extensions:
+            return None  # the admin plugin, or not a BetterAuth (a test double): nothing to tell
+        return message
+
+    return Requirement(problem)
+
+
+def _access(auth: Any, requirement: Requirement) -> Any:
+    """The role definitions in force: a ResourceServer's or the admin plugin's.
+
+    Raises:
+        ConfigurationError: a ``BetterAuth`` without the admin plugin (a route added after startup, which
+            the startup check did not see).
+    """
+    configured = getattr(auth, "access_options", None)
+    if configured is not None:
+        return configured
+    problem = requirement.problem(auth)
+    if problem is not None:
+        raise ConfigurationError(problem)
     from ..plugins.admin import admin_options
 
-    configured = getattr(auth, "access_options", None)
-    return configured if configured is not None else admin_options(auth)
+    return admin_options(auth)
 
 
 def _forbidden() -> AuthError:
     return AuthError(403, ErrorCode.FORBIDDEN, "You are not allowed to access this resource")
 
 
-def require_role(*roles: str) -> Any:
+def require_role(*roles: str) -> AuthDependency[User]:
     """A dependency admitting users who hold one of ``roles``; returns the ``User``.
 
-    ``user: Annotated[User, require_role("admin")]``. 401 when anonymous, 403 ``FORBIDDEN`` otherwise.
-    The role is read on every request (from the database for sessions and for this server's JWTs),
-    so a role change applies on the very next request.
+    ``user: Annotated[User, require_role("admin")]`` or ``user: User = Depends(require_role("admin"))``.
+    401 when anonymous, 403 ``FORBIDDEN`` otherwise. The role is read on every request (from the database
+    for sessions and for this server's JWTs), so a role change applies on the very next request.
+    Needs the admin plugin (or a ``ResourceServer``): without it the app refuses to start.
     """
     if not roles:
         raise ConfigurationError("require_role() needs at least one role")
     wanted = set(roles)
+    requirement = _roles_requirement(f"require_role({', '.join(json.dumps(role) for role in roles)})")
 
     async def dependency(
         request: Request, identity: Identity = Depends(current_identity), auth: Any = Depends(get_auth)
     ) -> User:
         from ..plugins.admin.access import split_roles
 
-        access = _access(auth)
+        access = _access(auth, requirement)
         held = split_roles(getattr(identity.user, "role", None) or access.default_role)
         if identity.user.id in access.admin_user_ids or wanted.intersection(held):
             return identity.user
         raise _forbidden()
 
-    return Depends(dependency)
+    return AuthDependency(dependency, requires=requirement)
 
 
-def require_permission(permissions: dict[str, list[str]]) -> Any:
+def require_permission(permissions: dict[str, list[str]]) -> AuthDependency[User]:
     """A dependency admitting users whose roles grant ``permissions`` (``{"task": ["delete"]}``); returns the ``User``.
 
     Uses the admin plugin's roles (or ``ResourceServer(roles=...)``); ``admin_user_ids`` are always allowed.
+    Needs the admin plugin (or a ``ResourceServer``): without it the app refuses to start.
     """
     from ..plugins.admin.access import has_permission
 
+    requirement = _roles_requirement(f"require_permission({json.dumps(permissions)})")
+
     async def dependency(identity: Identity = Depends(current_identity), auth: Any = Depends(get_auth)) -> User:
-        access = _access(auth)
+        access = _access(auth, requirement)
         if has_permission(
             user_id=identity.user.id,
             role=getattr(identity.user, "role", None),
@@ -235,7 +341,7 @@ def require_permission(permissions: dict[str, list[str]]) -> Any:
             return identity.user
         raise _forbidden()
 
-    return Depends(dependency)
+    return AuthDependency(dependency, requires=requirement)
 
 
 async def _render_auth_error(request: Any, exc: Exception) -> Any:
@@ -267,6 +373,59 @@ def install_error_handler(app: Any) -> None:
         # The lifespan runs after Starlette built its middleware stack: rebuild it on the next
         # request so the handler takes effect.
         app.middleware_stack = None
+
+
+def check_route_dependencies(app: Any, auth: Any) -> None:
+    """Refuse to start an app whose routes use a dependency ``auth`` cannot serve.
+
+    ``require_role`` / ``require_permission`` without the admin plugin would refuse everyone (403), and
+    ``require_jwt()`` without keys every token (401): say so now, naming what to write. Routes added
+    after startup are caught on their first request instead (the dependencies check again).
+
+    Raises:
+        ConfigurationError: the first such route, with the dependency and the fix.
+    """
+    overrides = getattr(app, "dependency_overrides", None) or {}
+    if get_auth in overrides:
+        return  # the dependencies will be served by another instance
+    for where, requirement in _route_requirements(getattr(app, "routes", None) or ()):
+        problem = requirement.problem(auth)
+        if problem is not None:
+            raise ConfigurationError(f"{problem} (used by {where})")
+
+
+def _route_requirements(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, Requirement]]:
+    """Each marked dependency of each route, with the route's methods and path; into mounted apps too."""
+    # Recent FastAPI keeps included routers unflattened: iter_route_contexts yields their routes with the
+    # include's prefix and dependencies. Older versions copy the routes into the app's list.
+    contexts = getattr(fastapi_routing, "iter_route_contexts", None)
+    for route in contexts(list(routes)) if contexts is not None else routes:
+        path = prefix + str(getattr(route, "path", ""))
+        dependant = getattr(route, "dependant", None)
+        if isinstance(dependant, Dependant):
+            methods = " ".join(sorted(getattr(route, "methods", None) or ()))
+            for requirement in _dependant_requirements(dependant):
+                yield f"{methods} {path}".strip(), requirement
+        nested = getattr(route, "routes", None)  # a Mount: a sub-application or a Router
+        if isinstance(nested, list | tuple) and nested:
+            yield from _route_requirements(nested, path)
+
+
+def _dependant_requirements(dependant: Dependant) -> Iterator[Requirement]:
+    """The requirements marked on a route's dependency tree (``AuthDependency`` objects or their functions)."""
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        found = getattr(current.call, _REQUIREMENT, None) if current.call is not None else None
+        if isinstance(found, Requirement):
+            yield found
+        pending.extend(current.dependencies)
+
+
+def install(app: Any, auth: Any) -> None:
+    """What ``auth.lifespan`` does to the app: check its routes' dependencies, render their errors."""
+    check_route_dependencies(app, auth)
+    install_error_handler(app)
 
 
 AUTH_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -109,11 +109,11 @@ class ResourceServer:
     @asynccontextmanager
     async def lifespan(self, app: Any = None) -> AsyncIterator[dict[str, Any]]:
         """``FastAPI(lifespan=resource.lifespan)``: publishes itself to the dependencies, closes at exit."""
-        if app is not None:
-            from ..integration.dependencies import install_error_handler
-
-            install_error_handler(app)
         try:
+            if app is not None:
+                from ..integration.dependencies import install
+
+                install(app, self)  # in the try: a refused start still closes the session verifier
             yield {"better_auth": self}
         finally:
             if self.sessions is not None:

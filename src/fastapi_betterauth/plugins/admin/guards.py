@@ -71,6 +71,17 @@ async def acting(ctx: AnyContext, permissions: Mapping[str, Sequence[str]], code
     return user
 
 
+async def acting_or_server(ctx: AnyContext, permissions: Mapping[str, Sequence[str]], code: ErrorCode) -> Row | None:
+    """As :func:`acting`, but server code calling without headers acts as the server: ``None``.
+
+    ``auth.api.create_user(body=...)`` needs no admin session (Better Auth's rule for ``createUser``), so a
+    deployment script can create the first users; a request, or headers without a session, is still a 401.
+    """
+    if ctx.request.server_side and await ctx.get_session(use_cache=False) is None:
+        return None
+    return await acting(ctx, permissions, code)
+
+
 async def target(ctx: AnyContext, user_id: str) -> Row:
     """The user an admin acts on.
 

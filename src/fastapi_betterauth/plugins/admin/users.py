@@ -27,6 +27,7 @@ from .guards import (
     Roles,
     UserIdBody,
     acting,
+    acting_or_server,
     admin_errors,
     allowed,
     checked_roles,
@@ -157,16 +158,21 @@ class CreateUserBody(WireBody):
 async def create_user(ctx: EndpointContext[CreateUserBody, None]) -> UserResponse | AuthResponse:
     """Create a user (with a password, or none for social-only users); no session is created."""
     body = ctx.body
-    admin_user = await acting(ctx, {"user": ["create"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS)
+    # None: trusted server code (auth.api.create_user without headers), which every permission allows.
+    admin_user = await acting_or_server(ctx, {"user": ["create"]}, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS)
+
+    def may(permissions: dict[str, list[str]]) -> bool:
+        return admin_user is None or allowed(ctx.auth, admin_user, permissions)
+
     data = dict(body.data)
     requested = body.role if body.role is not None else data.pop("role", None)
     data.pop("role", None)
     roles = None
     if requested is not None:
-        if not allowed(ctx.auth, admin_user, {"user": ["set-role"]}):
+        if not may({"user": ["set-role"]}):
             raise AuthError(403, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE)
         roles = checked_roles(ctx.auth, requested)
-    if any(k in data for k in BAN_FIELDS) and not allowed(ctx.auth, admin_user, {"user": ["ban"]}):
+    if any(k in data for k in BAN_FIELDS) and not may({"user": ["ban"]}):
         raise AuthError(403, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_BAN_USERS)
     email = body.email.lower()
     if not is_valid_email(email):
