@@ -36,3 +36,25 @@ def test_exactly_one_storage_is_required() -> None:
         BetterAuth(AuthSettings(secret="x" * 40))
     with pytest.raises(ConfigurationError):
         BetterAuth(AuthSettings(secret="x" * 40), database="sqlite+aiosqlite://", adapter=MemoryAdapter())
+
+
+def test_only_prefixed_variables_configure_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container's stray ``SECRET`` / ``BASE_URL`` / ``ENVIRONMENT`` (set for something else) is never read:
+    it would otherwise become the signing secret, the link origin or the environment."""
+    for name in ("BETTER_AUTH_SECRET", "AUTH_SECRET", "BETTER_AUTH_SECRETS", "BETTER_AUTH_URL", "BETTER_AUTH_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SECRET", "stray-secret-0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("SECRETS", "1:stray-secret-0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("BASE_URL", "https://evil.example")
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    settings = AuthSettings()
+    assert (settings.secret, settings.secrets, settings.base_url, settings.environment) == (
+        None,
+        (),
+        None,
+        "development",
+    )
+    # the Python names still work as arguments
+    named = AuthSettings(secret="k" * 40, base_url="https://api.example.com", environment="test")
+    assert named.secret is not None and named.secret.get_secret_value() == "k" * 40
+    assert (named.base_url, named.environment) == ("https://api.example.com", "test")

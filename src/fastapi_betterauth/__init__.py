@@ -55,7 +55,11 @@ from .integration import (
     require_permission,
     require_role,
 )
+from .integration.app_errors import install_error_handlers
+from .integration.openapi import ErrorBody
+from .logs import RequestLogMiddleware, configure_json_logging, current_request_id
 from .models import Account, Identity, Session, SessionAndUser, User
+from .outage import is_database_unavailable
 from .password_policy import PasswordPolicy, password_complexity
 from .plugins import bearer, generic_oauth, jwt
 from .plugins.admin import AccessControl, Role, admin, has_permission
@@ -124,6 +128,7 @@ __all__ = [
     "EmailSender",
     "EmailTemplates",
     "EmailVerificationSettings",
+    "ErrorBody",
     "ErrorCode",
     "ExpiredJWTError",
     "FieldSpec",
@@ -147,6 +152,7 @@ __all__ = [
     "ProfileMapping",
     "RateLimitSettings",
     "RedisStorage",
+    "RequestLogMiddleware",
     "ResourceServer",
     "Role",
     "SMTPEmailSender",
@@ -170,9 +176,11 @@ __all__ = [
     "__version__",
     "admin",
     "bearer",
+    "configure_json_logging",
     "create_auth_router",
     "create_engine",
     "current_identity",
+    "current_request_id",
     "current_session",
     "current_user",
     "generic_oauth",
@@ -180,6 +188,8 @@ __all__ = [
     "github",
     "google",
     "has_permission",
+    "install_error_handlers",
+    "is_database_unavailable",
     "jwt",
     "oidc",
     "optional_session",

@@ -25,6 +25,7 @@ from .email import EmailSender, EmailTemplates, Mailer
 from .errors import AuthError, ConfigurationError, ErrorCode
 from .hooks import AuthHooks
 from .models import Identity, Session, User
+from .outage import DatabaseMonitor
 from .password_policy import PasswordPolicy
 from .protocol.context import AuthContext
 from .protocol.cookies import CookieConfig
@@ -229,9 +230,62 @@ class BetterAuth:
 
         return create_auth_router(self)
 
+    def health_router(
+        self, *, live_path: str = "/health/live", ready_path: str = "/health/ready", timeout: float = 2.0
+    ) -> APIRouter:
+        """Liveness and readiness routes for load balancers: ``app.include_router(auth.health_router())``.
+
+        ``GET /health/live`` is always 200 while the process serves; ``GET /health/ready`` is 200 when the
+        database (``SELECT 1``) and the secondary storage answer within ``timeout`` seconds, else 503 with
+        ``{"status": "unavailable", "checks": {...}, "errors": {...}}`` naming the failed check.
+        """
+        from .integration.health import create_health_router
+
+        return create_health_router(self, live_path=live_path, ready_path=ready_path, timeout=timeout)
+
+    @property
+    def database_monitor(self) -> DatabaseMonitor:
+        """Whether the database answers, as requests see it (each outage is logged once, begin and end)."""
+        return self.context.database_monitor
+
+    def add_cors(
+        self,
+        app: Any,
+        *,
+        expose_headers: Sequence[str] = (),
+        allow_methods: Sequence[str] = ("GET", "POST", "PUT", "PATCH", "DELETE"),
+        max_age: int = 600,
+    ) -> None:
+        """Let browser frontends on the trusted origins call this app with credentials.
+
+        Adds CORS middleware to ``app`` that answers preflights and echoes the ``Origin`` only when it
+        matches ``trusted_origins`` (the same rule as the origin check, patterns included), with
+        credentials, and exposes ``set-auth-token`` / ``set-auth-jwt`` plus ``expose_headers`` to the
+        client. Covers the app's own routes too. Call it once, before the app starts.
+        """
+        from .integration.cors import AUTH_RESPONSE_HEADERS, TrustedOriginsCORSMiddleware
+
+        app.add_middleware(
+            TrustedOriginsCORSMiddleware,
+            trusted=self.context.trusted,
+            allow_methods=tuple(allow_methods),
+            expose_headers=(*AUTH_RESPONSE_HEADERS, *expose_headers),
+            max_age=max_age,
+        )
+
     async def create_schema(self) -> None:
-        """Create the tables if missing (development; use Alembic migrations in production)."""
-        await self.adapter.create_schema()
+        """Create the tables if missing (development; use Alembic migrations in production).
+
+        Outside production it also adds the columns the plugins need to tables made before them (``user.role``
+        when ``admin()`` comes later). In production it alters no existing table: missing columns raise a
+        :class:`ConfigurationError` naming them and the ``fastapi-betterauth`` command that adds them.
+        """
+        from .db.sqlalchemy import SQLAlchemyAdapter
+
+        if isinstance(self.adapter, SQLAlchemyAdapter):
+            await self.adapter.create_schema(add_missing_columns=self.settings.environment != "production")
+        else:
+            await self.adapter.create_schema()
 
     @asynccontextmanager
     async def lifespan(self, app: Any = None) -> AsyncIterator[dict[str, Any]]:

@@ -121,12 +121,13 @@ class ErrorCode(StrEnum):
     PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER = "PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER"
     USER_ID_CANNOT_BE_UPDATED = "USER_ID_CANNOT_BE_UPDATED"
     # this library's own (opt-in password policy; development without BETTER_AUTH_URL; lockout;
-    # secondary storage down; a resource server without the issuer's key set)
+    # secondary storage down; a resource server without the issuer's key set; the database down)
     PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
     UNTRUSTED_HOST = "UNTRUSTED_HOST"
     ACCOUNT_TEMPORARILY_LOCKED = "ACCOUNT_TEMPORARILY_LOCKED"
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     JWKS_UNAVAILABLE = "JWKS_UNAVAILABLE"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 
 
 ERROR_MESSAGES: dict[ErrorCode, str] = {
@@ -215,6 +216,7 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.ACCOUNT_TEMPORARILY_LOCKED: "Too many failed sign-in attempts. Try again later.",
     ErrorCode.STORAGE_UNAVAILABLE: "Session storage is unavailable. Try again shortly.",
     ErrorCode.JWKS_UNAVAILABLE: "The token issuer's signing keys are unavailable. Try again shortly.",
+    ErrorCode.DATABASE_UNAVAILABLE: "The database is unavailable. Try again shortly.",
     ErrorCode.YOU_CANNOT_BAN_YOURSELF: "You cannot ban yourself",
     ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE: "You are not allowed to change users role",
     ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS: "You are not allowed to create users",
@@ -282,6 +284,15 @@ class AuthError(Exception):
 def storage_unavailable() -> AuthError:
     """503 while the secondary storage is down: a clear error, and no cookie is touched (nothing is lost)."""
     return AuthError(503, ErrorCode.STORAGE_UNAVAILABLE, headers={"Retry-After": "5"})
+
+
+DATABASE_RETRY_AFTER = 5
+"""Seconds a client is asked to wait (``Retry-After``) while the database does not answer."""
+
+
+def database_unavailable() -> AuthError:
+    """503 while the database cannot be reached: retry shortly; no SQL, parameter or driver text goes out."""
+    return AuthError(503, ErrorCode.DATABASE_UNAVAILABLE, headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
 
 
 class ConfigurationError(Exception):

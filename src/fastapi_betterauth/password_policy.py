@@ -21,7 +21,7 @@ def password_complexity(
     digit: bool = True,
     symbol: bool = False,
 ) -> PasswordPolicy:
-    """The usual complexity rule; the defaults are the seeds' (8+ characters, mixed case, a digit)."""
+    """The usual complexity rule; by default 8+ characters, mixed case and a digit."""
 
     def check(password: str) -> list[str]:
         missing: list[str] = []

@@ -297,10 +297,10 @@ class AuthSettings(BaseSettings):
         populate_by_name=True,
     )
 
-    secret: SecretStr | None = Field(None, validation_alias=AliasChoices("secret", "BETTER_AUTH_SECRET", "AUTH_SECRET"))
+    secret: SecretStr | None = Field(None, validation_alias=AliasChoices("BETTER_AUTH_SECRET", "AUTH_SECRET"))
     """Signing secret. Env: BETTER_AUTH_SECRET or AUTH_SECRET (Better Auth: ``secret``)."""
     secrets: Annotated[tuple[VersionedSecret, ...], NoDecode] = Field(
-        (), validation_alias=AliasChoices("secrets", "BETTER_AUTH_SECRETS")
+        (), validation_alias=AliasChoices("BETTER_AUTH_SECRETS")
     )
     """Versioned secrets, newest first (Better Auth's ``secrets``). Env BETTER_AUTH_SECRETS: ``"2:new,1:old"``.
 
@@ -314,9 +314,7 @@ class AuthSettings(BaseSettings):
 
     Env: BETTER_AUTH_DEV_SECRET_FILE. Its folder gets a ``.gitignore`` so the file is never committed.
     """
-    base_url: str | None = Field(
-        None, validation_alias=AliasChoices("base_url", "BETTER_AUTH_URL", "BETTER_AUTH_BASE_URL")
-    )
+    base_url: str | None = Field(None, validation_alias=AliasChoices("BETTER_AUTH_URL", "BETTER_AUTH_BASE_URL"))
     """Public origin of the API, e.g. ``https://api.example.com``. Env: BETTER_AUTH_URL (``baseURL``).
 
     Required in production. In development, when unset, the origin of each request is used (as
@@ -331,7 +329,7 @@ class AuthSettings(BaseSettings):
     Env: BETTER_AUTH_TRUSTED_ORIGINS, comma-separated. The origin of ``base_url`` is always trusted.
     """
     environment: Literal["development", "production", "test"] = Field(
-        "development", validation_alias=AliasChoices("environment", "BETTER_AUTH_ENV")
+        "development", validation_alias=AliasChoices("BETTER_AUTH_ENV")
     )
     """``production`` requires ``base_url`` and a strong secret. Env: BETTER_AUTH_ENV (Better Auth: NODE_ENV)."""
     max_body_size: int = Field(1024 * 1024, ge=1024)

@@ -50,7 +50,8 @@ class ExampleWorld:
         return await self.client()
 
     async def client(self) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.app)
+        # as a real server: a 500 is an answer to the client, not an exception in the test
+        transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
         return await self._stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=BASE_URL))
 
     def app_auth(self) -> Any:

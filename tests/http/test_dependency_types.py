@@ -27,6 +27,8 @@ router = APIRouter(dependencies=[Depends(require_role("admin")), require_permiss
 
 @app.get("/annotated")
 async def annotated(user: Annotated[User, require_role("admin", "owner")]) -> str:
+    assert_type(user.role, str | None)  # the admin plugin's column is a typed field
+    assert_type(user.roles, tuple[str, ...])
     return user.id
 
 
@@ -53,6 +55,10 @@ WRONG = {
         "Incompatible default for parameter",
     ),
     "misspelt_attribute": (RIGHT + '\nrequire_role("admin").dependncy\n', 'has no attribute "dependncy"'),
+    "role_taken_for_a_list": (
+        RIGHT + "\nasync def g(user: User) -> list[str]:\n    return user.role\n",
+        "Incompatible return value",
+    ),
     "claims_taken_for_a_user": (
         RIGHT + "\nasync def f() -> User:\n    return await require_jwt()()\n",
         "Incompatible return value",

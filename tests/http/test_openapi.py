@@ -18,6 +18,7 @@ async def test_every_route_is_typed_in_openapi(client: httpx.AsyncClient, auth: 
             continue
         operation = paths["/api/auth" + endpoint.path][endpoint.method.lower()]
         assert operation["operationId"] == endpoint.operation_id
+        assert operation.get("tags") and "default" not in operation["tags"], endpoint.path  # grouped in Swagger
         if endpoint.redirect:
             assert "Location" in operation["responses"]["302"]["headers"], endpoint.path
         elif endpoint.answer_media != "application/json":

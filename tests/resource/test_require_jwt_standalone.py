@@ -4,7 +4,6 @@ The lifespan is what registers the ``AuthError`` handler; an explicit verifier m
 missing, forged or expired token is a 401 in Better Auth's ``{message, code}`` shape, never a 500.
 """
 
-
 import time
 from typing import Annotated, Any
 

@@ -1,1 +1,1 @@
-"""The RAG-chat API of seed 004: conversations with retrieval, behind fastapi-betterauth."""
+"""A per-user RAG-chat API: conversations with retrieval, behind fastapi-betterauth."""

@@ -2,7 +2,9 @@
 
 Environment: ``DATABASE_URL``, ``BETTER_AUTH_SECRET``, ``BETTER_AUTH_URL``, ``BETTER_AUTH_TRUSTED_ORIGINS``
 (default ``http://localhost:3000``), ``RAG_RETENTION_DAYS`` (30; ``0`` turns the purge off),
-``RAG_PURGE_INTERVAL`` (seconds between purges, 3600), ``RAG_CREATE_SCHEMA`` (``1``; ``0`` with Alembic).
+``RAG_PURGE_INTERVAL`` (seconds between purges, 3600), ``RAG_CREATE_SCHEMA`` (``1``; ``0`` with Alembic),
+``REDIS_URL`` (optional: sessions, rate limits and lockouts in Redis; ``REDIS_KEY_PREFIX``, default ``better-auth:``),
+``LOG_FORMAT=json`` (JSON logs with request ids).
 """
 
 from __future__ import annotations
@@ -14,24 +16,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from fastapi_betterauth import (
     AuthHooks,
     AuthSettings,
     BetterAuth,
     PasswordHasher,
+    RequestLogMiddleware,
     SQLAlchemyAdapter,
     User,
     admin,
     bearer,
+    configure_json_logging,
     create_engine,
+    install_error_handlers,
     jwt,
 )
 
 from . import admin as admin_routes
 from . import routes, store
-from .errors import install_error_handlers
 from .generator import AnswerGenerator, ExtractiveGenerator
 from .models import metadata
 from .retention import purge_periodically
@@ -72,12 +75,18 @@ def create_app(
         # The library's delete-user flow (and admin remove-user) calls this before the user row goes.
         await store.delete(engine, user.id)
 
+    storage = None
+    if os.environ.get("REDIS_URL"):  # sessions, rate limits and lockouts shared by every worker
+        from fastapi_betterauth import RedisStorage  # the [redis] extra: only needed when REDIS_URL is set
+
+        storage = RedisStorage(os.environ["REDIS_URL"], key_prefix=os.environ.get("REDIS_KEY_PREFIX", "better-auth:"))
     auth = BetterAuth(
         settings,
         adapter=SQLAlchemyAdapter(engine),
         plugins=[bearer(), jwt(), admin()],
         hooks=AuthHooks(before_delete_user=purge_chat_data),
         password_hasher=password_hasher,
+        secondary_storage=storage,
     )
 
     @asynccontextmanager
@@ -106,18 +115,16 @@ def create_app(
     app.state.auth = auth
     app.state.index = BM25Index(load_passages())
     app.state.generator = generator or ExtractiveGenerator()
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(settings.trusted_origins),
-        allow_credentials=True,
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["set-auth-token", "set-auth-jwt"],
-    )
-    install_error_handlers(app)
+    auth.add_cors(app)  # the frontend's origin (BETTER_AUTH_TRUSTED_ORIGINS), set-auth-token/-jwt exposed
+    install_error_handlers(app)  # every failure as {message, code}, like the auth routes
     app.include_router(auth.router)
     app.include_router(routes.router)
     app.include_router(admin_routes.router)
+    app.include_router(auth.health_router())  # GET /health/live and /health/ready, for load balancers
+    if os.environ.get("LOG_FORMAT") == "json":
+        # One JSON object per line, each with the request's id; access lines name the route, not the raw path.
+        configure_json_logging()
+        app.add_middleware(RequestLogMiddleware)
     return app
 
 

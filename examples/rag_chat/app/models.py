@@ -121,7 +121,3 @@ class Usage(BaseModel):
     messages: int
     messages_by_role: dict[str, int]
     top_sources: list[dict[str, Any]]
-
-
-class ErrorMessage(BaseModel):
-    detail: str

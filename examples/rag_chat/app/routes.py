@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fastapi_betterauth import AUTH_ERROR_RESPONSES, CurrentIdentity, CurrentUser
+from fastapi_betterauth import AUTH_ERROR_RESPONSES, CurrentIdentity, CurrentUser, ErrorBody
 
 from . import store
 from .generator import AnswerGenerator, Turn
@@ -17,7 +17,6 @@ from .models import (
     ConversationCreate,
     ConversationDetail,
     ConversationRename,
-    ErrorMessage,
     Exchange,
     Message,
     MessageCreate,
@@ -25,15 +24,16 @@ from .models import (
 )
 from .retrieval import BM25Index
 
-NOT_FOUND = "Conversation not found"
+# Failures answer {"message", "code"} like the auth routes (install_error_handlers in main.py).
+NOT_FOUND = {"message": "Conversation not found", "code": "CONVERSATION_NOT_FOUND"}
 HISTORY_TURNS = 6
 
 router = APIRouter(
     prefix="/api",
     responses={
         **AUTH_ERROR_RESPONSES,
-        400: {"model": ErrorMessage, "description": "The body is not valid JSON"},
-        404: {"model": ErrorMessage, "description": "No such conversation among the caller's"},
+        400: {"model": ErrorBody, "description": "The body is not valid JSON"},
+        404: {"model": ErrorBody, "description": "No such conversation among the caller's"},
     },
 )
 

@@ -1,1 +1,1 @@
-"""The todo API of seed 002: per-user tasks behind fastapi-betterauth."""
+"""A todo API for a Next.js frontend: per-user tasks behind fastapi-betterauth."""

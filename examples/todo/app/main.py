@@ -5,7 +5,8 @@ Environment: ``DATABASE_URL``, ``BETTER_AUTH_SECRET``, ``BETTER_AUTH_URL``, ``BE
 missing tables at startup; set ``0`` when ``alembic upgrade heads`` manages them), ``REDIS_URL`` (optional:
 sessions, rate limits and lockouts in Redis, shared by every worker; ``REDIS_KEY_PREFIX`` defaults to
 Better Auth's ``better-auth:``). Several workers (``uvicorn --workers 4``) need ``REDIS_URL``, or
-``BETTER_AUTH_RATE_LIMIT__STORAGE=database``, for limits to count across them.
+``BETTER_AUTH_RATE_LIMIT__STORAGE=database``, for limits to count across them. ``LOG_FORMAT=json``: JSON logs
+with request ids.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from fastapi_betterauth import (
     AuthHooks,
@@ -24,18 +24,19 @@ from fastapi_betterauth import (
     BetterAuth,
     JWTVerifier,
     PasswordHasher,
-    RedisStorage,
+    RequestLogMiddleware,
     SQLAlchemyAdapter,
     User,
     admin,
     bearer,
+    configure_json_logging,
     create_engine,
+    install_error_handlers,
     jwt,
 )
 
 from . import admin as admin_routes
 from . import routes
-from .errors import install_error_handlers
 from .models import metadata, tasks
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./todo-demo.db"
@@ -52,7 +53,7 @@ def create_app(
 
     A frontend may prove who it is with the session cookie (Better Auth client in the browser), the
     bearer session token (``set-auth-token``), the jwt plugin's EdDSA JWT (``/api/auth/token``), or an
-    HS256 JWT signed with ``BETTER_AUTH_SECRET`` (seed 002's setup): all four reach ``CurrentUser``.
+    HS256 JWT signed with ``BETTER_AUTH_SECRET`` (a frontend's own tokens): all four reach ``CurrentUser``.
     """
     if settings is None:
         origins = os.environ.get("BETTER_AUTH_TRUSTED_ORIGINS", "http://localhost:3000")
@@ -68,11 +69,13 @@ def create_app(
         async with engine.begin() as conn:
             await conn.execute(sa.delete(tasks).where(tasks.c.user_id == user.id))
 
-    # Seed 002's frontend signs HS256 JWTs with the shared BETTER_AUTH_SECRET. Only with a real secret:
+    # A Next.js frontend may sign its own HS256 JWTs with the shared BETTER_AUTH_SECRET. Only with a real secret:
     # the development default is public, and tokens signed with it would prove nothing.
     shared_secret = [JWTVerifier(secret=settings.secret.get_secret_value())] if settings.secret else []
     storage = None
     if os.environ.get("REDIS_URL"):
+        from fastapi_betterauth import RedisStorage  # the [redis] extra: only needed when REDIS_URL is set
+
         storage = RedisStorage(os.environ["REDIS_URL"], key_prefix=os.environ.get("REDIS_KEY_PREFIX", "better-auth:"))
     auth = BetterAuth(
         settings,
@@ -102,18 +105,16 @@ def create_app(
     )
     app.state.engine = engine
     app.state.auth = auth
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(settings.trusted_origins),
-        allow_credentials=True,
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["set-auth-token", "set-auth-jwt"],
-    )
-    install_error_handlers(app)
+    auth.add_cors(app)  # the frontend's origin (BETTER_AUTH_TRUSTED_ORIGINS), set-auth-token/-jwt exposed
+    install_error_handlers(app)  # every failure as {message, code}, like the auth routes
     app.include_router(auth.router)
     app.include_router(routes.router)
     app.include_router(admin_routes.router)
+    app.include_router(auth.health_router())  # GET /health/live and /health/ready, for load balancers
+    if os.environ.get("LOG_FORMAT") == "json":
+        # One JSON object per line, each with the request's id; access lines name the route, not the raw path.
+        configure_json_logging()
+        app.add_middleware(RequestLogMiddleware)
     return app
 
 

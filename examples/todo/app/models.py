@@ -14,7 +14,7 @@ tasks = sa.Table(
     "task",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    # Better Auth user ids are text; the seed caps them at 255 characters.
+    # Better Auth user ids are text; this table caps them at 255 characters.
     sa.Column("user_id", sa.String(255), nullable=False),
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("description", sa.Text, nullable=True),
@@ -63,9 +63,3 @@ class Task(BaseModel):
     completed: bool
     created_at: UTCDateTime
     updated_at: UTCDateTime
-
-
-class ErrorMessage(BaseModel):
-    """Every error of the task routes: ``{"detail": "..."}`` (validation errors list their fields)."""
-
-    detail: str

@@ -9,20 +9,24 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fastapi_betterauth import AUTH_ERROR_RESPONSES, CurrentUser
+from fastapi_betterauth import AUTH_ERROR_RESPONSES, CurrentUser, ErrorBody
 
-from .models import MAX_TASK_ID, ErrorMessage, Task, TaskCreate, TaskUpdate, tasks
+from .models import MAX_TASK_ID, Task, TaskCreate, TaskUpdate, tasks
 
-INVALID_STATUS = "Invalid status filter: must be 'pending', 'completed', or 'all'"
-TASK_NOT_FOUND = "Task not found"
+# Failures answer {"message", "code"} like the auth routes (install_error_handlers in main.py).
+INVALID_STATUS = {
+    "message": "Invalid status filter: must be 'pending', 'completed', or 'all'",
+    "code": "INVALID_STATUS",
+}
+TASK_NOT_FOUND = {"message": "Task not found", "code": "TASK_NOT_FOUND"}
 
 router = APIRouter(
     prefix="/api/tasks",
     tags=["tasks"],
     responses={
         **AUTH_ERROR_RESPONSES,
-        400: {"model": ErrorMessage, "description": "The body is not valid JSON"},
-        404: {"model": ErrorMessage, "description": "No such task among the caller's"},
+        400: {"model": ErrorBody, "description": "The body is not valid JSON"},
+        404: {"model": ErrorBody, "description": "No such task among the caller's"},
     },
 )
 
@@ -53,7 +57,7 @@ def now() -> datetime:
 
 
 def status_condition(value: str) -> Any:
-    """The WHERE clause of ``?status=``; a 400 with the seed's message for anything unknown."""
+    """The WHERE clause of ``?status=``; a 400 with a fixed message for anything unknown."""
     if value == "all":
         return sa.true()
     if value in ("pending", "completed"):
@@ -70,7 +74,7 @@ async def select_tasks(db: AsyncEngine, *conditions: Any, limit: int | None = No
     return [Task.model_validate(r._mapping) for r in rows]
 
 
-@router.get("", response_model=list[Task], responses={400: {"model": ErrorMessage}})
+@router.get("", response_model=list[Task], responses={400: {"model": ErrorBody}})
 async def list_tasks(
     user: CurrentUser, db: Engine, status_filter: StatusFilter = "all", limit: PageSize = MAX_PAGE, offset: Offset = 0
 ) -> list[Task]:

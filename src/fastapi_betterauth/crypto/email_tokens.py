@@ -3,7 +3,7 @@
 Mirrors ``createEmailVerificationToken`` / ``signJWT`` (``better-auth/dist/crypto/jwt.mjs``): header
 exactly ``{"alg":"HS256"}``, key = the UTF-8 secret, claims ``email`` (lower-cased), optional
 ``updateTo``, then the extra claims (``userId``, ``requestType``), then ``iat`` and ``exp``. A link
-minted by a TypeScript server verifies here and the other way round (protocol §7.1, §7.2).
+minted by a TypeScript server verifies here and the other way round.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Mirrors ``@better-auth/core/dist/db/get-tables.mjs``: model and field names are Better Auth's,
 verbatim, in the same order, so the generated DDL matches what Better Auth's own migration
-generator produces (protocol §10).
+generator produces.
 """
 
 from __future__ import annotations

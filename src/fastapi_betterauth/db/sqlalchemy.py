@@ -1,7 +1,7 @@
 """SQLAlchemy async adapter (Core, not ORM) for SQLite (aiosqlite) and PostgreSQL (asyncpg).
 
 Tables are generated from the schema data with Better Auth's exact names and per-dialect column
-types (protocol §10): ``text``/``boolean``/``timestamptz`` on PostgreSQL; ``text``/``integer``/
+types: ``text``/``boolean``/``timestamptz`` on PostgreSQL; ``text``/``integer``/
 ``date`` (ISO-8601 text as JS ``toISOString`` writes it) on SQLite. A database created here is
 accepted by a TypeScript Better Auth server, and the other way round.
 """
@@ -500,10 +500,19 @@ class SQLAlchemyAdapter:
         async with self._writing() as conn:
             yield _ConnectionAdapter(self, conn)
 
-    async def create_schema(self) -> None:
-        """``CREATE TABLE IF NOT EXISTS`` for every table and index."""
+    async def create_schema(self, *, add_missing_columns: bool = False) -> None:
+        """``CREATE TABLE IF NOT EXISTS`` for every table and index; then the columns existing tables lack.
+
+        A table made before a plugin was added lacks the plugin's columns (``user.role`` of ``admin()``).
+        With ``add_missing_columns`` (development) they are added with ``ALTER TABLE … ADD COLUMN``;
+        without, nothing existing is altered and the missing columns are an error naming the command that
+        adds them. ``BetterAuth.create_schema()`` adds them unless the environment is production.
+
+        Raises:
+            ConfigurationError: columns are missing and not added (see above).
+        """
         async with self._writing() as conn:
-            await conn.run_sync(self.metadata.create_all)
+            await _create_schema(self, conn, add_missing_columns)
 
     async def close(self) -> None:
         """Dispose of the engine's pool (and the hot path's)."""
@@ -646,6 +655,14 @@ async def _existing_columns(a: SQLAlchemyAdapter, conn: AsyncConnection, model: 
     return frozenset(str(c["name"]) for c in columns)
 
 
+async def _create_schema(a: SQLAlchemyAdapter, conn: AsyncConnection, add_missing_columns: bool) -> None:
+    from ..schema_check import complete_columns
+
+    schema, metadata = a.schema, a.metadata
+    await conn.run_sync(metadata.create_all)
+    await conn.run_sync(lambda sync: complete_columns(sync, schema, metadata, add=add_missing_columns))
+
+
 class _ConnectionAdapter:
     """The adapter contract over one connection inside a transaction."""
 
@@ -711,8 +728,8 @@ class _ConnectionAdapter:
         async with self._conn.begin_nested():
             yield self
 
-    async def create_schema(self) -> None:
-        await self._conn.run_sync(self._a.metadata.create_all)
+    async def create_schema(self, *, add_missing_columns: bool = False) -> None:
+        await _create_schema(self._a, self._conn, add_missing_columns)
 
     async def close(self) -> None:
         return None
@@ -743,6 +760,33 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+_DRIVER_EXTRAS = {"asyncpg": "postgres", "aiosqlite": "sqlite"}
+"""The package extra that installs each database driver this library supports."""
+
+
+def _missing_driver(drivername: str, module: str | None) -> str:
+    """What to install when the URL's driver is not: the extra for ours, the module for anything else."""
+    extra = _DRIVER_EXTRAS.get(module or "")
+    if extra is not None:
+        return (
+            f"the database URL needs the {module} driver ({drivername}), which is not installed: "
+            f'pip install "fastapi-betterauth-server[{extra}]"'
+        )
+    return f"the database URL needs the Python module {module!r} ({drivername}), which is not installed"
+
+
+def _discard_closed(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    """Never hand out a pooled asyncpg connection the server closed (a restart, a failover).
+
+    asyncpg notices the closed socket by itself; without this check SQLAlchemy would give the dead
+    connection to one more request (a 503) before discarding its pool. A local flag, no round trip
+    (``pool_pre_ping`` would cost one per checkout). The pool replaces the connection and retries.
+    """
+    driver = getattr(dbapi_connection, "_connection", None)
+    if driver is not None and driver.is_closed():
+        raise sa.exc.DisconnectionError("the server closed this pooled connection")
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An ``AsyncEngine`` with the settings this library relies on.
 
@@ -751,7 +795,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     connections (no overflow): under a burst, requests wait briefly for a connection instead of
     opening and closing one per request, which costs far more than the query.
     """
-    parsed = sa.make_url(url)
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        # never echo the URL: it may carry the database password
+        raise ConfigurationError(
+            "the database URL is not a valid SQLAlchemy URL (e.g. sqlite+aiosqlite:///./app.db or "
+            "postgresql+asyncpg://user@host/db)"
+        ) from None
     # Errors never quote the statement's values (emails, tokens, hashes) into messages and logs.
     kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
@@ -768,9 +819,18 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             parsed = parsed.set(drivername="postgresql+asyncpg")
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 0)
-    engine = create_async_engine(parsed, **kwargs)
+    try:
+        engine = create_async_engine(parsed, **kwargs)
+    except ModuleNotFoundError as exc:
+        raise ConfigurationError(_missing_driver(parsed.drivername, exc.name)) from None
+    except sa.exc.NoSuchModuleError:
+        raise ConfigurationError(
+            f"no SQLAlchemy dialect {parsed.drivername!r}: use sqlite+aiosqlite:// or postgresql+asyncpg://"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.driver == "asyncpg":
+        event.listen(engine.sync_engine, "checkout", _discard_closed)
     return engine
 
 

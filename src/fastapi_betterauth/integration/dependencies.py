@@ -20,8 +20,9 @@ from fastapi.dependencies.models import Dependant
 from fastapi.security import APIKeyCookie, HTTPBearer
 
 from ..crypto.jwt import ExpiredJWTError, JWTError
-from ..errors import AuthError, ConfigurationError, ErrorCode, storage_unavailable
+from ..errors import AuthError, ConfigurationError, ErrorCode, database_unavailable, storage_unavailable
 from ..models import Identity, SessionAndUser, User
+from ..outage import database_of, is_database_unavailable, ping_database
 from ..plugins.admin.options import EXTENSION as ADMIN_EXTENSION
 from ..protocol.credentials import bearer_jwt
 from ..resource.jwt_verifier import JWKSUnavailableError
@@ -124,6 +125,19 @@ async def _identity(request: Request, auth: Any) -> Identity | None:
         raise _token_error(error) from None
     except StorageUnavailableError:
         raise storage_unavailable() from None  # 503, not 401: the session is not gone, its storage is down
+    except Exception as error:
+        if not is_database_unavailable(error):
+            raise
+        monitor = getattr(auth, "database_monitor", None)
+        if monitor is not None:
+            monitor.failed(error)  # logged once per outage, by class name: the message quotes SQL
+        _handle_auth_errors_now(request)  # rendered as {message, code} even in an app without the lifespan
+        raise database_unavailable() from None
+    monitor = getattr(auth, "database_monitor", None)
+    if monitor is not None and monitor.down:  # this request may not have used the database: ask it
+        adapter = database_of(auth)
+        if adapter is not None:
+            await monitor.recheck(lambda: ping_database(adapter))
     return found
 
 
@@ -423,9 +437,15 @@ def _dependant_requirements(dependant: Dependant) -> Iterator[Requirement]:
 
 
 def install(app: Any, auth: Any) -> None:
-    """What ``auth.lifespan`` does to the app: check its routes' dependencies, render their errors."""
+    """What ``auth.lifespan`` does to the app: check its routes' dependencies, render their errors.
+
+    Also answers the app's own database outages with 503 ``DATABASE_UNAVAILABLE`` (see ``database_errors``).
+    """
+    from .database_errors import install_database_error_handler
+
     check_route_dependencies(app, auth)
     install_error_handler(app)
+    install_database_error_handler(app, getattr(auth, "database_monitor", None))
 
 
 AUTH_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -436,6 +456,12 @@ AUTH_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {
         "model": ErrorBody,
         "description": "Signed in but not allowed: a role or permission (`FORBIDDEN`) or a ban (`BANNED_USER`)",
+    },
+    503: {
+        "model": ErrorBody,
+        "description": "The database, session storage or issuer keys cannot be reached: `DATABASE_UNAVAILABLE`, "
+        "`STORAGE_UNAVAILABLE`, `JWKS_UNAVAILABLE`; retry after `Retry-After` seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
     },
 }
 """The answers of the dependencies, for OpenAPI: ``APIRouter(responses=AUTH_ERROR_RESPONSES)``."""

@@ -36,7 +36,7 @@ _CALLBACK_CODES = {
 
 
 class ErrorBody(BaseModel):
-    """Better Auth's error shape."""
+    """Better Auth's error shape, also what ``install_error_handlers`` gives the app's own routes."""
 
     message: str
     code: str | None = None

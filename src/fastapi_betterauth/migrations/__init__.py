@@ -1,7 +1,7 @@
 """Alembic migrations for Better Auth's core tables (``user``, ``session``, ``account``, ``verification``).
 
 The revisions here create exactly the tables ``SQLAlchemyAdapter.create_schema()`` creates, which
-are the tables Better Auth's own migration generator creates (protocol §10). They can be used two
+are the tables Better Auth's own migration generator creates. They can be used two
 ways (see docs/migrations.md):
 
 * standalone, with :func:`upgrade` (or ``alembic -c`` :data:`ALEMBIC_INI`); the revision is recorded
@@ -17,11 +17,16 @@ call these functions in a worker thread (``await anyio.to_thread.run_sync(upgrad
 from __future__ import annotations
 
 import argparse
+import asyncio
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from sqlalchemy.engine import make_url
 
 from ..errors import ConfigurationError
@@ -63,8 +68,10 @@ def async_url(url: str) -> str:
         url = "postgresql://" + url.removeprefix("postgres://")
     try:
         parsed = make_url(url)
-    except Exception as exc:  # sqlalchemy.exc.ArgumentError
-        raise ConfigurationError(f"not a database URL: {url!r}") from exc
+    except Exception:  # sqlalchemy.exc.ArgumentError; the URL is never quoted: it may hold a password
+        raise ConfigurationError(
+            "not a database URL (e.g. sqlite+aiosqlite:///./app.db or postgresql+asyncpg://user@host/db)"
+        ) from None
     if parsed.drivername == "postgresql":
         return url.replace("postgresql://", "postgresql+asyncpg://", 1)
     if parsed.get_backend_name() == "sqlite" and parsed.drivername != "sqlite+aiosqlite":
@@ -131,13 +138,96 @@ def downgrade(url: str, revision: str = "base", *, sql: bool = False) -> None:
     command.downgrade(alembic_config(url), revision, sql=sql)
 
 
-def stamp(url: str, revision: str = "better_auth@head") -> None:
-    """Record ``revision`` as applied without running it.
+class StampRefusedError(ConfigurationError):
+    """:func:`stamp` would record a revision whose tables or columns the database lacks."""
+
+    def __init__(self, revisions: Sequence[str], missing: Sequence[str]) -> None:
+        self.revisions = tuple(revisions)
+        self.missing = tuple(missing)
+        super().__init__(
+            f"refusing to stamp {', '.join(revisions)}: the database lacks {', '.join(missing)}, which "
+            f"{'it creates' if len(revisions) == 1 else 'they create'}; stamping records a migration as applied "
+            "without running it, so nothing would ever create them. Stamp only what exists and migrate the rest "
+            "(`fastapi-betterauth check-schema` prints the commands)."
+        )
+
+
+def stamp(url: str, revision: str | Sequence[str] = "better_auth@head", *, check: bool = True) -> None:
+    """Record ``revision`` (or several) as applied without running it.
 
     For a database whose tables already exist (made by a TypeScript Better Auth server, or by
     ``create_schema()``), so later migrations apply on top of them.
+
+    Args:
+        url: database URL.
+        revision: ``"better_auth@head"`` (the core tables) by default; plugin branches too, e.g.
+            ``["better_auth@head", "better_auth_admin@head"]``.
+        check: first compare the database with what the revisions create (see :func:`missing_for`).
+
+    Raises:
+        StampRefusedError: (``check``) a table or column the revisions create is missing; stamping would hide
+            it for good, since later migrations take it as present.
     """
-    command.stamp(alembic_config(url), revision)
+    revisions = [revision] if isinstance(revision, str) else list(revision)
+    if check:
+        missing = missing_for(url, revisions)
+        if missing:
+            raise StampRefusedError(revisions, missing)
+    config = alembic_config(url)
+    for target in revisions:  # one by one: a plugin revision depends on the core one, which Alembic won't
+        command.stamp(config, target)  # stamp together with it
+
+
+def expected_tables(revisions: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Table -> columns of a database once ``revisions`` are applied (the version table left out).
+
+    Found by replaying the revisions on an empty in-memory SQLite database, so it is what the revisions
+    really create; names do not depend on the dialect.
+    """
+    from ..schema_check import LiveSchema
+
+    engine = sa.create_engine("sqlite://")
+    try:
+        with engine.connect() as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            for revision in revisions:
+                command.upgrade(config, revision)
+            live = LiveSchema.read(conn)
+    finally:
+        engine.dispose()
+    return {table: tuple(sorted(columns)) for table, columns in live.columns.items() if table != VERSION_TABLE}
+
+
+def missing_for(url: str, revisions: Sequence[str]) -> list[str]:
+    """What ``revisions`` create that the database at ``url`` lacks: ``"jwks"`` (a table), ``"user.role"`` (a column).
+
+    Synchronous (runs its own event loop), like :func:`upgrade`.
+    """
+    from ..schema_check import read_live
+
+    expected = expected_tables(revisions)
+    live = asyncio.run(read_live(url))
+    return [str(item) for item in live.missing(expected)]
+
+
+def applied_branches(versions: Iterable[str]) -> frozenset[str]:
+    """The branch labels applied once ``versions`` (a version table's rows) are: a revision's dependencies count.
+
+    Revisions of other histories (an application's own, sharing ``alembic_version``) are ignored.
+    """
+    versions = list(versions)
+    if not versions:
+        return frozenset()
+    script = ScriptDirectory.from_config(alembic_config())
+    labels: set[str] = set()
+    for version in versions:
+        try:
+            for rev in script.iterate_revisions(version, "base"):
+                labels |= rev.branch_labels
+        except RevisionError:
+            continue
+    return frozenset(labels)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -161,10 +251,14 @@ __all__ = [
     "SCRIPT_LOCATION",
     "VERSION_LOCATION",
     "VERSION_TABLE",
+    "StampRefusedError",
     "alembic_config",
+    "applied_branches",
     "async_url",
     "downgrade",
+    "expected_tables",
     "include_object",
+    "missing_for",
     "stamp",
     "upgrade",
 ]

@@ -3,7 +3,7 @@
 Incoming, a signed value (``<token>.<signature>``, URL-encoded or not) or, unless
 ``require_signature``, a raw session token is checked and used as the session cookie; anything
 that does not verify is ignored (the real cookies apply). Outgoing, every answer that sets the
-session cookie also carries ``set-auth-token`` (protocol §9.2).
+session cookie also carries ``set-auth-token``.
 """
 
 from __future__ import annotations

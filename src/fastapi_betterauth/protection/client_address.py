@@ -6,7 +6,7 @@ it, so it is read only when the peer is a proxy the deployment trusts, and then 
 skipping trusted hops, so that the hop a trusted proxy recorded wins over anything the client wrote.
 
 The session's stored ``ipAddress`` is a separate, display-only value that follows Better Auth's
-header rule (protocol §4); see :func:`header_ip`.
+header rule (``advanced.ipAddress.ipAddressHeaders``); see :func:`header_ip`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Better Auth's rate limiter (protocol §6.3), keyed on the real client address.
+"""Better Auth's rate limiter (``rateLimit``), keyed on the real client address.
 
 Rules and answers are Better Auth 1.7.24's (``better-auth/dist/api/rate-limiter/index.mjs``): 100
 requests per 10 s per client and path, 3 per 10 s on sign-in/sign-up/change-password/change-email,

@@ -18,6 +18,7 @@ from ..db.store import AuthStore, is_expired
 from ..email.mailer import Mailer
 from ..errors import AuthError, ErrorCode
 from ..hooks import AuthHooks
+from ..outage import DatabaseMonitor
 from ..password_policy import PasswordPolicy
 from ..protection.client_address import ProxyTrust, header_ip
 from ..settings import AuthSettings
@@ -70,6 +71,8 @@ class AuthContext:
     """How this server reads session credentials (the bearer plugin turns bearer tokens on)."""
     social: SocialProviders | None = None
     """The social providers (``social_providers=`` and the generic-OAuth plugin); ``None`` without any."""
+    database_monitor: DatabaseMonitor = field(default_factory=DatabaseMonitor)
+    """Whether the database answers; logs each outage once (see :mod:`fastapi_betterauth.outage`)."""
 
     def base_origin(self, request: AuthRequest) -> str:
         """Origin of ``base_url``; without one (development only), the request's own origin.
@@ -132,7 +135,7 @@ class AuthContext:
         return self.proxy_trust.client(request)
 
     def client_ip(self, request: AuthRequest) -> str:
-        """The ``ipAddress`` stored with a session and an audit event (protocol §4), ``""`` when unknown.
+        """The ``ipAddress`` stored with a session and an audit event, ``""`` when unknown.
 
         With trusted proxies configured, the resolved client address. Without, Better Auth's rule: a
         configured header holding exactly one valid IP (a display value the client can choose, as in

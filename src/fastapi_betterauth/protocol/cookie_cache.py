@@ -1,6 +1,6 @@
 """The ``session_data`` cookie cache, ``compact`` strategy (Better Auth's default).
 
-Mirrors ``better-auth/dist/cookies/session-store.mjs`` and ``cookies/index.mjs`` (protocol §3.5): the
+Mirrors ``better-auth/dist/cookies/session-store.mjs`` and ``cookies/index.mjs`` (the cookie cache): the
 cookie is ``base64url(JSON({"session": payload, "expiresAt": ms, "signature": sig}))`` where
 ``payload = {"session", "user", "updatedAt", "version"}`` and ``sig`` is the unpadded base64url
 HMAC-SHA256 of ``JSON.stringify({...payload, expiresAt})``. The verifier re-serialises the parsed

@@ -1,7 +1,7 @@
 """Cookie names, attributes and parsing, as Better Auth sets and reads them.
 
 Mirrors ``better-auth/dist/cookies/index.mjs`` (``createCookieGetter``, ``setSessionCookie``,
-``deleteSessionCookie``) and better-call's signed cookies (protocol §3).
+``deleteSessionCookie``) and better-call's signed cookies.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The request pipeline, in Better Auth's order (protocol §0.1).
+"""The request pipeline, in the order of Better Auth's router (``better-auth/src/api/to-auth-endpoints.ts``).
 
 plugin request hooks -> router origin check -> body/query validation -> endpoint middlewares (CSRF,
 session) -> handler -> plugin response hooks. Errors keep the cookies set before them.
@@ -10,7 +10,8 @@ import inspect
 import logging
 from typing import Any
 
-from ..errors import AuthError, ErrorCode, storage_unavailable
+from ..errors import AuthError, ErrorCode, database_unavailable, storage_unavailable
+from ..outage import is_database_unavailable, ping_database
 from ..redaction import redacted_traceback
 from ..storage.secondary import StorageUnavailableError
 from .context import AuthContext, EndpointContext
@@ -67,6 +68,7 @@ async def dispatch(auth: AuthContext, endpoint: AnyEndpoint, request: AuthReques
         if plugin.on_request is not None:
             request = plugin.on_request(auth, request)
     started: list[EndpointContext[Any, Any]] = []
+    database_failed = False
     try:
         response = await _run(auth, endpoint, request, started)
     except AuthError as error:
@@ -78,9 +80,17 @@ async def dispatch(auth: AuthContext, endpoint: AnyEndpoint, request: AuthReques
         logger.warning("secondary storage unavailable in %s %s: %s", endpoint.method, endpoint.path, error)
         response = error_response(storage_unavailable())  # without the started cookies: keep the session
     except Exception as error:
-        # Never logger.exception: a database error's message carries the email or token it was given.
-        logger.error("unhandled error in %s %s\n%s", endpoint.method, endpoint.path, redacted_traceback(error))
-        response = error_response(AuthError(500, ErrorCode.INTERNAL_SERVER_ERROR))
+        database_failed = is_database_unavailable(error)
+        if database_failed:
+            # 503 and logged once per outage (by the monitor), without the SQL its message quotes.
+            auth.database_monitor.failed(error)
+            response = error_response(database_unavailable())  # without the started cookies, as above
+        else:
+            # Never logger.exception: a database error's message carries the email or token it was given.
+            logger.error("unhandled error in %s %s\n%s", endpoint.method, endpoint.path, redacted_traceback(error))
+            response = error_response(AuthError(500, ErrorCode.INTERNAL_SERVER_ERROR))
+    if auth.database_monitor.down and not database_failed:  # this request may not have used the database
+        await auth.database_monitor.recheck(lambda: ping_database(auth.adapter))
     for plugin in auth.plugins:
         if plugin.on_response is not None:
             outcome: Any = plugin.on_response(auth, request, response)

@@ -1,6 +1,6 @@
 """The router-wide origin check, the redirect-parameter check and the sign-in/up CSRF check.
 
-Mirrors ``better-auth/dist/api/middlewares/origin-check.mjs`` (protocol §6.1, §6.2). Every URL is
+Mirrors ``better-auth/dist/api/middlewares/origin-check.mjs`` (origin and fetch-metadata checks). Every URL is
 judged by :func:`~.trusted_origins.trust_url`; a redirect parameter that passes is replaced in the
 request by the serialisation that was judged, so handlers only ever emit the trusted string.
 """
@@ -98,7 +98,7 @@ def check_request_origin(request: AuthRequest, trusted: TrustedOrigins, *, origi
 
 
 def check_form_csrf(request: AuthRequest, trusted: TrustedOrigins) -> None:
-    """Fetch-metadata CSRF check of sign-in and sign-up (protocol §6.2).
+    """Fetch-metadata CSRF check of sign-in and sign-up (Better Auth's ``formCsrfMiddleware``).
 
     Raises:
         AuthError: 403 ``CROSS_SITE_NAVIGATION_LOGIN_BLOCKED`` or an origin error.

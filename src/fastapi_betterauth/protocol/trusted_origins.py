@@ -1,6 +1,6 @@
 """The one URL trust check: every redirect target, mailed callback and Origin/Referer goes through ``trust_url``.
 
-Mirrors ``better-auth/dist/auth/trusted-origins.mjs`` (``matchesOriginPattern``, protocol §6.1) with
+Mirrors ``better-auth/dist/auth/trusted-origins.mjs`` (``matchesOriginPattern``) with
 the URL read by a WHATWG parser (``ada``, Node's own), so the host we trust is the host a browser
 visits. Stricter than Better Auth where its rules leave room for a parser differential: backslashes,
 control characters and user-info are refused in absolute URLs, and only http(s) (or a custom scheme

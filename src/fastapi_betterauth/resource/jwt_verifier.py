@@ -12,6 +12,7 @@ algorithm is never accepted with a public key and the other way round, and ``exp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -278,6 +279,18 @@ class JWTVerifier:
         if self._failures >= self.breaker_threshold:
             circuit = "open" if now < self._open_until else "half-open"
         return JWKSState(status=status, age=age, circuit=circuit, consecutive_failures=self._failures)
+
+    async def ensure_keys(self) -> JWKSState:
+        """Fetch the key set now if none is usable (keys are otherwise fetched by the first token); the state.
+
+        What a readiness check calls: a fresh process is not ready until it has the issuer's keys. The
+        fetch honours ``refetch_interval`` and the circuit breaker, so frequent probes never hammer the
+        issuer.
+        """
+        if self.jwks_url is not None and not self._usable(self._clock()):
+            with contextlib.suppress(JWKSUnavailableError):
+                await self._key_entry("")  # no such kid: only the "no usable set" fetch can be due
+        return self.jwks_state
 
     async def verify(self, token: str) -> dict[str, Any]:
         """The claims of a valid token.

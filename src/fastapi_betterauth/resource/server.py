@@ -10,17 +10,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..crypto.jwt import JWTError
 from ..db.store import is_banned
 from ..errors import AuthError, ConfigurationError, ErrorCode
 from ..models import Identity, Session, User
+from ..outage import DatabaseMonitor
 from ..plugins.admin.access import DEFAULT_ROLES, Role
 from ..plugins.admin.options import AdminOptions
 from ..protocol.credentials import bearer_jwt
 from .jwt_verifier import JWTVerifier
 from .session_verifier import SessionVerifier
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter  # noqa: TID251 - a type only; fastapi is imported by integration.health
 
 
 class ResourceServer:
@@ -55,6 +59,8 @@ class ResourceServer:
             custom_roles=roles is not None,
         )
         """Role definitions for ``require_role`` / ``require_permission`` (the issuer's admin plugin roles)."""
+        self.database_monitor = DatabaseMonitor()
+        """Whether the session database answers; each outage is logged once (begin and end)."""
         from ..integration.dependencies import register_instance
 
         register_instance(self)
@@ -105,6 +111,18 @@ class ResourceServer:
         if self.jwt is None:
             raise JWTError("no JWT verifier is configured", reason="not_configured")
         return await self.jwt.verify(token)
+
+    def health_router(
+        self, *, live_path: str = "/health/live", ready_path: str = "/health/ready", timeout: float = 2.0
+    ) -> APIRouter:
+        """Liveness and readiness routes: ``app.include_router(resource.health_router())``.
+
+        Readiness checks the session database and its secondary storage (with ``sessions=``) and the
+        issuer's key set (with ``JWTVerifier(jwks_url=...)``: fetched if missing; ``stale`` still passes).
+        """
+        from ..integration.health import create_health_router
+
+        return create_health_router(self, live_path=live_path, ready_path=ready_path, timeout=timeout)
 
     @asynccontextmanager
     async def lifespan(self, app: Any = None) -> AsyncIterator[dict[str, Any]]:

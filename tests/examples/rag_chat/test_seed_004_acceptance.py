@@ -296,7 +296,10 @@ async def test_edge_other_users_conversations_are_404_everywhere(world: Callable
         ("POST", f"/api/conversations/{cid}/messages", {"content": "hi"}),
     ]:
         r = await eve.request(method, path, json=body, headers=ORIGIN)
-        assert r.status_code == 404 and r.json() == {"detail": "Conversation not found"}, (method, path)
+        assert r.status_code == 404 and r.json() == {
+            "message": "Conversation not found",
+            "code": "CONVERSATION_NOT_FOUND",
+        }, (method, path)
     assert (await eve.get("/api/conversations", params={"q": "secret"})).json()["items"] == []
     assert (await eve.delete("/api/conversations", headers=ORIGIN)).json() == {"deleted": 0}
     detail = (await ada.get(f"/api/conversations/{cid}")).json()
@@ -351,7 +354,7 @@ async def test_edge_bad_messages_are_422(chat: httpx.AsyncClient, body: dict[str
     await sign_up(chat, CREDENTIALS["email"])
     conversation = await new_conversation(chat)
     r = await chat.post(f"/api/conversations/{conversation['id']}/messages", json=body, headers=ORIGIN)
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == field
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"][-1] == field
 
 
 async def test_rename_and_title_validation(chat: httpx.AsyncClient) -> None:

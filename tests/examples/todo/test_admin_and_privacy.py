@@ -75,18 +75,20 @@ async def test_unknown_routes_and_methods_answer_json(todo: httpx.AsyncClient, m
     assert r.status_code in (404, 405) and r.headers["content-type"] == "application/json"
 
 
-async def test_a_database_outage_is_a_json_503(world: Callable[[], TodoWorld]) -> None:
-    """Edge case of seed 004, applied here too: no traceback, no SQL, a JSON body saying what happened."""
+async def test_a_database_error_is_a_json_500_without_sql(world: Callable[[], TodoWorld]) -> None:
+    """A broken schema is a bug, not an outage: 500 in the app's one error shape, no traceback, no SQL.
+
+    (An outage proper, a 503 with Retry-After, is tests/ops/test_database_outage.py.)
+    """
     w = world()
     client = await w.start()
     await sign_up(client, "a@example.com")
     async with w.app_engine().begin() as conn:
         from sqlalchemy import text
 
-        await conn.execute(text("DROP TABLE task"))  # the closest thing to an outage a test can cause safely
+        await conn.execute(text("DROP TABLE task"))
     r = await client.get("/api/tasks")
-    assert r.status_code in (500, 503)
-    assert r.headers["content-type"] == "application/json"
+    assert (r.status_code, r.json()) == (500, {"message": "Internal Server Error", "code": "INTERNAL_SERVER_ERROR"})
     body = r.text.lower()
     assert "select" not in body and "traceback" not in body and "task" not in body
 

@@ -68,7 +68,7 @@ async def test_us1_4_other_users_task_is_404(world: Callable[[], TodoWorld]) -> 
     alice, bob = await two_users(world)
     task = await create(alice)
     r = await bob.get(f"/api/tasks/{task['id']}")
-    assert r.status_code == 404 and r.json() == {"detail": "Task not found"}
+    assert r.status_code == 404 and r.json() == {"message": "Task not found", "code": "TASK_NOT_FOUND"}
 
 
 async def test_us1_5_no_token_is_401(todo: httpx.AsyncClient) -> None:
@@ -125,7 +125,7 @@ async def test_us2_5_bad_title_on_put_is_422(todo: httpx.AsyncClient, title: str
     task = await create(todo, "keep")
     r = await todo.put(f"/api/tasks/{task['id']}", json={"title": title}, headers=ORIGIN)
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", "title"]
+    assert r.json()["code"] == "VALIDATION_ERROR" and r.json()["errors"][0]["loc"] == ["body", "title"]
     assert (await todo.get(f"/api/tasks/{task['id']}")).json()["title"] == "keep"
 
 
@@ -215,7 +215,7 @@ async def test_us5_filters(todo: httpx.AsyncClient) -> None:
 async def test_fr005_unknown_status_is_400_with_the_seed_message(todo: httpx.AsyncClient, value: str) -> None:
     await sign_up(todo, "a@example.com")
     r = await todo.get("/api/tasks", params={"status": value})
-    assert r.status_code == 400 and r.json() == {"detail": INVALID_STATUS}
+    assert r.status_code == 400 and r.json() == {"message": INVALID_STATUS, "code": "INVALID_STATUS"}
 
 
 # Edge cases
@@ -228,7 +228,7 @@ async def test_edge_nonexistent_task_is_404(todo: httpx.AsyncClient) -> None:
     # Ids no task can have are refused before the database sees them (no integer overflow).
     for task_id in ("0", "-1", str(2**31), str(2**80), "abc", "1.5"):
         r = await todo.get(f"/api/tasks/{task_id}")
-        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "task_id"], task_id
+        assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["path", "task_id"], task_id
 
 
 @pytest.mark.parametrize(
@@ -246,7 +246,7 @@ async def test_edge_nonexistent_task_is_404(todo: httpx.AsyncClient) -> None:
 async def test_edge_bad_create_is_422(todo: httpx.AsyncClient, body: dict[str, Any], field: str) -> None:
     await sign_up(todo, "a@example.com")
     r = await todo.post("/api/tasks", json=body, headers=ORIGIN)
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == field
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"][-1] == field
     assert (await todo.get("/api/tasks")).json() == []
 
 

@@ -5,7 +5,7 @@ Revises:
 Create Date: 2026-05-01 00:00:00
 
 Frozen copy of the DDL ``SQLAlchemyAdapter.create_schema()`` makes for the core schema, which is
-the DDL Better Auth 1.7.24 generates (protocol §10.2 PostgreSQL, §10.3 SQLite): PostgreSQL
+the DDL Better Auth 1.7.24 generates for PostgreSQL and SQLite: PostgreSQL
 ``text``/``boolean``/``timestamptz`` with ``DEFAULT CURRENT_TIMESTAMP`` on some dates; SQLite
 ``text``/``integer``/``date`` and no defaults. Constraints carry PostgreSQL's default names, given
 explicitly so an application's naming convention cannot rename them.

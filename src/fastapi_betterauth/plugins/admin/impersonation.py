@@ -1,6 +1,6 @@
 """Impersonation: an admin signs in as a user for a while, then comes back.
 
-Mirrors ``impersonateUser`` / ``stopImpersonating`` of better-auth/src/plugins/admin/routes.ts (protocol §9.3).
+Mirrors ``impersonateUser`` / ``stopImpersonating`` of better-auth/src/plugins/admin/routes.ts.
 """
 
 from __future__ import annotations

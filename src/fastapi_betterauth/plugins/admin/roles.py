@@ -1,6 +1,6 @@
 """Roles and permissions: set a user's role, and ask whether roles allow an action.
 
-Mirrors ``setRole`` and ``userHasPermission`` of better-auth/src/plugins/admin/routes.ts (protocol §9.3).
+Mirrors ``setRole`` and ``userHasPermission`` of better-auth/src/plugins/admin/routes.ts.
 """
 
 from __future__ import annotations

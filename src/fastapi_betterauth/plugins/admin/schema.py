@@ -1,4 +1,4 @@
-"""The admin plugin's columns, as Better Auth 1.7.24 adds them (protocol §9.3, §10.2): all ``input: false``."""
+"""The admin plugin's columns, as Better Auth 1.7.24 adds them (``plugins/admin/schema.ts``): all ``input: false``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A user's sessions, for admins: list, revoke one, revoke all.
 
-Mirrors the session routes of better-auth/src/plugins/admin/routes.ts (protocol §9.3).
+Mirrors the session routes of better-auth/src/plugins/admin/routes.ts.
 """
 
 from __future__ import annotations

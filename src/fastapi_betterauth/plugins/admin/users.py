@@ -1,6 +1,6 @@
 """User management: create, list, get, update, set password, ban, unban, remove.
 
-Mirrors the user routes of better-auth/src/plugins/admin/routes.ts (protocol §9.3).
+Mirrors the user routes of better-auth/src/plugins/admin/routes.ts.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``GET /token`` and ``GET /jwks``. Mirrors better-auth/src/plugins/jwt/index.ts (protocol §9.1).
+"""``GET /token`` and ``GET /jwks``. Mirrors better-auth/src/plugins/jwt/index.ts.
 
 The plugin's options and keys are reached through the context (``jwt_extension(ctx.auth)``); the
 ``/jwks`` path is an option, so ``jwt()`` mounts ``get_jwks`` at the configured one.

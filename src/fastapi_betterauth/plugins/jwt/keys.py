@@ -1,6 +1,6 @@
 """The signing keys in the ``jwks`` table: created, encrypted and read exactly as Better Auth does.
 
-Private keys are stored as the JSON string of Better Auth's symmetric ciphertext (§9.1), so a
+Private keys are stored as the JSON string of Better Auth's symmetric ciphertext (``symmetricEncrypt``), so a
 TypeScript server sharing the database signs with keys made here and the other way round. The
 decrypted signing key is cached (``key_cache_seconds``), so ``get-session`` with the jwt plugin does
 not decrypt per request.

@@ -1,4 +1,4 @@
-"""The ``jwks`` table, exactly as Better Auth 1.7.24 creates it (protocol §9.1, §10.2)."""
+"""The ``jwks`` table, exactly as Better Auth 1.7.24 creates it (``plugins/jwt/schema.ts``)."""
 
 from __future__ import annotations
 

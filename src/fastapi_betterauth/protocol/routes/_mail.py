@@ -1,4 +1,4 @@
-"""Links mailed by the account flows: built exactly as Better Auth builds them (protocol §7)."""
+"""Links mailed by the account flows: built exactly as Better Auth builds them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Linked accounts of the signed-in user. Mirrors better-auth/src/api/routes/account.ts (protocol §1.25, §1.26)."""
+"""Linked accounts of the signed-in user. Mirrors better-auth/src/api/routes/account.ts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Email change by a signed-in user. Mirrors better-auth/src/api/routes/update-user.ts (protocol §1.16, §7.2)."""
+"""Email change by a signed-in user. Mirrors better-auth/src/api/routes/update-user.ts (changeEmail)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Password changes by a signed-in user. Mirrors better-auth/src/api/routes/update-user.ts (protocol §1.15)."""
+"""Password changes by a signed-in user. Mirrors better-auth/src/api/routes/update-user.ts (changePassword)."""
 
 from __future__ import annotations
 

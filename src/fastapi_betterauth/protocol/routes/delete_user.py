@@ -1,4 +1,4 @@
-"""Account deletion. Mirrors better-auth/src/api/routes/update-user.ts (deleteUser and its callback, §1.17)."""
+"""Account deletion. Mirrors better-auth/src/api/routes/update-user.ts (deleteUser and its callback)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Email verification. Mirrors better-auth/src/api/routes/email-verification.ts (protocol §1.22, §1.23, §7)."""
+"""Email verification. Mirrors better-auth/src/api/routes/email-verification.ts."""
 
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ class _LinkAnswer:
 async def _change_email(
     ctx: EndpointContext[None, VerifyEmailQuery], claims: dict[str, Any], answer: _LinkAnswer
 ) -> VerifyEmailResponse | AuthResponse:
-    """The change-email branches of verify-email (protocol §7.2)."""
+    """The change-email branches of verify-email (confirming the change, then verifying the new address)."""
     callback = answer.callback
     user_id = claims.get("userId")
     if not user_id:

@@ -1,4 +1,4 @@
-"""Password reset by emailed link. Mirrors better-auth/src/api/routes/password.ts (protocol §1.18-§1.20, §7.3)."""
+"""Password reset by emailed link. Mirrors better-auth/src/api/routes/password.ts."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2026-11-22 00:00:00
 
 Its own branch (``better_auth_admin``), depending on the core tables: ``fastapi-betterauth migrate
---plugin admin`` or ``alembic upgrade better_auth_admin@head``. Better Auth 1.7.24's columns (protocol
-§10.2): ``"role" text, "banned" boolean, "banReason" text, "banExpires" timestamptz`` on ``user`` and
+--plugin admin`` or ``alembic upgrade better_auth_admin@head``. Better Auth 1.7.24's columns
+(PostgreSQL): ``"role" text, "banned" boolean, "banReason" text, "banExpires" timestamptz`` on ``user`` and
 ``"impersonatedBy" text`` on ``session``, all nullable; SQLite declares ``integer`` and ``date``.
 """
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-22 00:00:00
 
 Its own branch (``better_auth_jwt``), applied only by apps that use the jwt plugin:
 ``fastapi-betterauth migrate --plugin jwt`` or ``alembic upgrade better_auth_jwt@head``. The DDL is
-Better Auth 1.7.24's (protocol §10.2): ``create table "jwks" ("id" text not null primary key,
+Better Auth 1.7.24's (PostgreSQL): ``create table "jwks" ("id" text not null primary key,
 "publicKey" text not null, "privateKey" text not null, "createdAt" timestamptz not null, "expiresAt"
 timestamptz, "alg" text, "crv" text)``; SQLite declares the dates as ``date``.
 """
