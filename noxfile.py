@@ -15,6 +15,7 @@ nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
+WEB = ROOT / "examples" / "todo" / "web"
 INTEROP = ROOT / "tests" / "interop"
 
 
@@ -26,6 +27,8 @@ def _install_node_deps(session: nox.Session) -> None:
         return
     if (INTEROP / "package.json").exists() and not (INTEROP / "node_modules" / "better-auth").exists():
         session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", str(INTEROP), external=True)
+    if (WEB / "package.json").exists() and not (WEB / "node_modules" / "next").exists():
+        session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", str(WEB), external=True)
 
 
 @nox.session
@@ -73,6 +76,18 @@ def demo(session: nox.Session) -> None:
     session.run(
         "uvicorn", "examples.todo.app.main:app", "--host", "127.0.0.1", "--port", "8000", *session.posargs, env=env
     )
+
+
+@nox.session
+def todo_web(session: nox.Session) -> None:
+    """The todo example with its Next.js frontend: the API on http://localhost:8000 (SQLite), the web app on :3000."""
+    session.install("-e", ".[demo]")
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        session.error("the frontend needs node and npm (https://nodejs.org)")
+    session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", str(WEB), external=True)
+    python = str(Path(session.bin) / "python")
+    session.run("node", str(WEB / "demo.mjs"), "--build", *session.posargs, external=True, env={"PYTHON": python})
 
 
 @nox.session

@@ -69,9 +69,12 @@ async function todo() {
     const done = await api("GET", "/api/tasks?status=completed", state.creds.hs256);
     expect(done.status === 200 && done.json.length === 1, `completed ${JSON.stringify(done.json)}`);
     const bad = await api("GET", "/api/tasks?status=archive", state.creds.bearer);
-    expect(bad.status === 400 && bad.json.detail === "Invalid status filter: must be 'pending', 'completed', or 'all'", `status=archive ${JSON.stringify(bad)}`);
+    expect(
+      bad.status === 400 && bad.json.code === "INVALID_STATUS" && bad.json.message === "Invalid status filter: must be 'pending', 'completed', or 'all'",
+      `status=archive ${JSON.stringify(bad)}`,
+    );
     const long = await api("PUT", `/api/tasks/${state.taskId}`, { ...state.creds.cookie, body: { title: "x".repeat(201) } });
-    expect(long.status === 422, `long title ${long.status}`);
+    expect(long.status === 422 && long.json.code === "VALIDATION_ERROR", `long title ${long.status} ${JSON.stringify(long.json)}`);
     return { toggled: toggled.json.completed };
   });
   if (!ok) return;

@@ -7,6 +7,14 @@ sessions, rate limits and lockouts in Redis, shared by every worker; ``REDIS_KEY
 Better Auth's ``better-auth:``). Several workers (``uvicorn --workers 4``) need ``REDIS_URL``, or
 ``BETTER_AUTH_RATE_LIMIT__STORAGE=database``, for limits to count across them. ``LOG_FORMAT=json``: JSON logs
 with request ids.
+
+Opt-in, for the Next.js frontend in ``web/`` (nothing changes without them): ``TODO_OUTBOX`` (a file: mails are
+appended to it as JSON lines, ``FileOutboxSender``, and sign-up then requires email verification, the link signing
+the user in), ``TODO_PASSWORD_RULES=1`` (``password_complexity()``: 8+ characters, mixed case, a digit),
+``TODO_JWT_EXPIRES_IN`` (the jwt plugin's token lifetime, seconds or ``"15m"``), ``TODO_ADMIN_EMAILS`` (comma
+separated: these users get the ``admin`` role when they verify their email), ``OIDC_DISCOVERY_URL`` +
+``OIDC_CLIENT_ID`` (+ ``OIDC_CLIENT_SECRET``, ``OIDC_PROVIDER_ID`` default ``local``): "sign in with" that OpenID
+Connect provider.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -22,17 +31,23 @@ from fastapi_betterauth import (
     AuthHooks,
     AuthSettings,
     BetterAuth,
+    FileOutboxSender,
     JWTVerifier,
     PasswordHasher,
+    Plugin,
     RequestLogMiddleware,
     SQLAlchemyAdapter,
     User,
+    Where,
     admin,
     bearer,
     configure_json_logging,
     create_engine,
+    generic_oauth,
     install_error_handlers,
     jwt,
+    oidc,
+    password_complexity,
 )
 
 from . import admin as admin_routes
@@ -58,7 +73,12 @@ def create_app(
     if settings is None:
         origins = os.environ.get("BETTER_AUTH_TRUSTED_ORIGINS", "http://localhost:3000")
         # Users may delete their account (and, through the hook below, their tasks).
-        settings = AuthSettings(trusted_origins=origins, user={"delete_user": {"enabled": True}})
+        extra: dict[str, Any] = {}
+        if os.environ.get("TODO_OUTBOX"):
+            # The verification link signs the user in and returns to the frontend (its callbackURL).
+            extra["email_and_password"] = {"require_email_verification": True}
+            extra["email_verification"] = {"auto_sign_in_after_verification": True}
+        settings = AuthSettings(trusted_origins=origins, user={"delete_user": {"enabled": True}}, **extra)
     if create_schema is None:
         create_schema = os.environ.get("TODO_CREATE_SCHEMA", "1") != "0"
     # One engine serves both the auth tables and the app's own table.
@@ -77,14 +97,24 @@ def create_app(
         from fastapi_betterauth import RedisStorage  # the [redis] extra: only needed when REDIS_URL is set
 
         storage = RedisStorage(os.environ["REDIS_URL"], key_prefix=os.environ.get("REDIS_KEY_PREFIX", "better-auth:"))
+    adapter = SQLAlchemyAdapter(engine)
+    admin_emails = {e.strip().lower() for e in os.environ.get("TODO_ADMIN_EMAILS", "").split(",") if e.strip()}
+
+    async def promote_admin(user: User) -> None:
+        # Development convenience for the frontend's admin view: the listed addresses become admins once verified.
+        if user.email.lower() in admin_emails:
+            await adapter.update("user", [Where("id", user.id)], {"role": "admin"})
+
     auth = BetterAuth(
         settings,
-        adapter=SQLAlchemyAdapter(engine),
-        plugins=[bearer(), jwt(), admin()],
+        adapter=adapter,
+        plugins=[bearer(), jwt(**jwt_options()), admin(), *oidc_plugins()],
         password_hasher=password_hasher,
-        hooks=AuthHooks(before_delete_user=delete_tasks_of),
+        hooks=AuthHooks(before_delete_user=delete_tasks_of, after_email_verification=promote_admin),
         jwt_verifiers=shared_secret,
         secondary_storage=storage,
+        email_sender=FileOutboxSender(os.environ["TODO_OUTBOX"]) if os.environ.get("TODO_OUTBOX") else None,
+        password_policy=password_complexity() if os.environ.get("TODO_PASSWORD_RULES") == "1" else None,
     )
 
     @asynccontextmanager
@@ -116,6 +146,29 @@ def create_app(
         configure_json_logging()
         app.add_middleware(RequestLogMiddleware)
     return app
+
+
+def jwt_options() -> dict[str, Any]:
+    """``TODO_JWT_EXPIRES_IN``: a short lifetime shows the frontend refreshing its JWT silently."""
+    lifetime = os.environ.get("TODO_JWT_EXPIRES_IN")
+    if not lifetime:
+        return {}
+    return {"expiration_time": int(lifetime) if lifetime.isdigit() else lifetime}
+
+
+def oidc_plugins() -> list[Plugin]:
+    """``generic_oauth([oidc(...)])`` from the ``OIDC_*`` variables; none without ``OIDC_DISCOVERY_URL``."""
+    discovery_url = os.environ.get("OIDC_DISCOVERY_URL")
+    if not discovery_url:
+        return []
+    provider = oidc(
+        os.environ.get("OIDC_PROVIDER_ID") or "local",
+        client_id=os.environ["OIDC_CLIENT_ID"],
+        client_secret=os.environ.get("OIDC_CLIENT_SECRET") or None,
+        discovery_url=discovery_url,
+        scopes=[s.strip() for s in os.environ.get("OIDC_SCOPES", "email,profile").split(",") if s.strip()],
+    )
+    return [generic_oauth([provider])]
 
 
 app = create_app()
