@@ -115,3 +115,21 @@ def test_openapi_documents_the_422_it_answers() -> None:
     assert "detail" not in schema["properties"]
     ref = spec["paths"]["/tasks"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
     assert ref == "#/components/schemas/HTTPValidationError"
+
+
+async def test_an_unexpected_error_stops_at_the_app_with_a_cors_answer(caplog: pytest.LogCaptureFixture) -> None:
+    """The 500 is answered inside the app and the exception goes no further: the server (here the transport,
+    which raises what reaches it) never sees it, so its own log cannot print the message."""
+    app = build()
+    BetterAuth(make_settings(), adapter=MemoryAdapter()).add_cors(app)  # added after: it wraps the 500 too
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)  # raise_app_exceptions=True
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as c:
+            with caplog.at_level(logging.ERROR):
+                r = await c.get(
+                    "/boom", params={"value": "secret-value-in-message"}, headers={"Origin": "http://localhost:3000"}
+                )
+    assert (r.status_code, r.json()["code"]) == (500, "INTERNAL_SERVER_ERROR")
+    assert r.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert caplog.text.count("unhandled error on GET /boom") == 1
+    assert "secret-value-in-message" not in caplog.text

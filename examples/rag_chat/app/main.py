@@ -115,8 +115,8 @@ def create_app(
     app.state.auth = auth
     app.state.index = BM25Index(load_passages())
     app.state.generator = generator or ExtractiveGenerator()
-    auth.add_cors(app)  # the frontend's origin (BETTER_AUTH_TRUSTED_ORIGINS), set-auth-token/-jwt exposed
     install_error_handlers(app)  # every failure as {message, code}, like the auth routes
+    auth.add_cors(app)  # the frontend's origin (BETTER_AUTH_TRUSTED_ORIGINS), set-auth-token/-jwt exposed
     app.include_router(auth.router)
     app.include_router(routes.router)
     app.include_router(admin_routes.router)

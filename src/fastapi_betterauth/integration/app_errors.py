@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import ErrorCode
 from ..redaction import redacted_traceback
@@ -107,6 +108,46 @@ def _document_validation_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+_INTERNAL_ERROR = {"message": "Internal Server Error", "code": ErrorCode.INTERNAL_SERVER_ERROR.value}
+
+
+def _log_unexpected(method: str, scope: Scope, exc: BaseException) -> None:
+    where = getattr(scope.get("route"), "path", None) or "an unmatched path"
+    logger.error("unhandled error on %s %s\n%s", method, where, redacted_traceback(exc))
+
+
+class ContainUnexpectedErrors:
+    """Answer an exception that escaped every handler with the 500 body, log it redacted, and stop it there.
+
+    Starlette's outermost ``ServerErrorMiddleware`` sends the ``Exception`` handler's answer and then
+    re-raises, so the server logs the exception again with its message (which may quote user data or a
+    token). Caught here, inside it, the only log line is the redacted one.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; answer 500 for what escapes, unless the answer has already begun."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            _log_unexpected(str(scope.get("method", "")), scope, exc)
+            if not started:  # once the answer has begun, all that is left is to end it
+                await JSONResponse(_INTERNAL_ERROR, status_code=500)(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render the app's own failures as ``{"message", "code"}``, the shape the auth routes use.
 
@@ -115,9 +156,13 @@ def install_error_handlers(app: FastAPI) -> None:
     * Request validation → ``422 {"message": "[body.title] ...", "code": "VALIDATION_ERROR", "errors": [...]}``.
     * 405 names every allowed method in ``Allow``.
     * Anything unexpected → ``500 {"message": "Internal Server Error", "code": "INTERNAL_SERVER_ERROR"}``,
-      logged with its traceback but without exception messages.
+      logged with its traceback but without exception messages, and not raised on to the server (whose
+      own log would print the message).
+
+    Call it before adding middleware that should see these answers (CORS, request logs).
     """
     _document_validation_errors(app)
+    app.add_middleware(ContainUnexpectedErrors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -132,8 +177,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        route = request.scope.get("route")
-        where = getattr(route, "path", None) or "an unmatched path"
-        logger.error("unhandled error on %s %s\n%s", request.method, where, redacted_traceback(exc))
-        body = {"message": "Internal Server Error", "code": ErrorCode.INTERNAL_SERVER_ERROR.value}
-        return JSONResponse(body, status_code=500)
+        # what fails outside ContainUnexpectedErrors (in middleware added after it)
+        _log_unexpected(request.method, request.scope, exc)
+        return JSONResponse(_INTERNAL_ERROR, status_code=500)
