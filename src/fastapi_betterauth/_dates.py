@@ -13,9 +13,12 @@ def now() -> datetime:
 
 def to_iso(value: datetime) -> str:
     """JS ``toISOString()``: UTC, three fractional digits, ``Z`` suffix (every date of every answer)."""
-    if value.tzinfo is not None and value.utcoffset():
+    offset = value.utcoffset()
+    if offset is None:  # naive: stored UTC
+        return value.isoformat(timespec="milliseconds") + "Z"
+    if offset:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # without "+00:00": one call, no copy
 
 
 def parse_iso(value: str) -> datetime:

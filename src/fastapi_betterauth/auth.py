@@ -297,6 +297,10 @@ class BetterAuth:
             self.install(app)  # before counting this lifespan: a refused start must not keep the instance open
         async with self._lock:
             self._open += 1
+        if self.settings.freeze_startup_heap:
+            from .startup_heap import freeze_startup_heap
+
+            freeze_startup_heap()  # the app is built: its objects live as long as the process
         try:
             yield {"better_auth": self}
         finally:

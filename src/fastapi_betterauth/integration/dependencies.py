@@ -28,7 +28,7 @@ from ..protocol.credentials import bearer_jwt
 from ..resource.jwt_verifier import JWKSUnavailableError
 from ..storage.secondary import StorageUnavailableError
 from .openapi import ErrorBody
-from .responses import query_dict, request_headers
+from .responses import request_headers
 
 if TYPE_CHECKING:
     from ..resource.jwt_verifier import JWTVerifier
@@ -118,9 +118,11 @@ def _token_error(error: JWTError) -> AuthError:
 
 async def _identity(request: Request, auth: Any) -> Identity | None:
     try:
-        found: Identity | None = await auth.identify(
-            request_headers(request), query_dict(request), url=str(request.url)
-        )
+        # Credentials are headers only: the query string is never parsed here (no identity reads it), and the
+        # request URL only names the issuer of a JWT when no base_url does.
+        configured = getattr(getattr(auth, "settings", None), "base_url", None)
+        url = None if configured else str(request.url)
+        found: Identity | None = await auth.identify(request_headers(request), url=url)
     except JWTError as error:
         raise _token_error(error) from None
     except StorageUnavailableError:
@@ -145,12 +147,29 @@ def _unauthorized() -> AuthError:
     return AuthError(401, ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
 
 
-_BEARER = HTTPBearer(
+class _DocumentedBearer(HTTPBearer):
+    """The bearer scheme, documented only: OpenAPI (and Swagger's Authorize button) shows how routes authenticate.
+
+    The credentials are read by ``_identity``, so FastAPI's per-request call of this scheme does nothing.
+    """
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+class _DocumentedCookie(APIKeyCookie):
+    """The session cookie scheme, documented like :class:`_DocumentedBearer` (and as cheap)."""
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+_BEARER = _DocumentedBearer(
     auto_error=False,
     scheme_name="BetterAuthBearer",
     description="A session token (bearer plugin, `set-auth-token`) or a JWT (jwt plugin, `/token`)",
 )
-_COOKIE = APIKeyCookie(
+_COOKIE = _DocumentedCookie(
     name="better-auth.session_token",
     auto_error=False,
     scheme_name="BetterAuthSessionCookie",
@@ -158,12 +177,16 @@ _COOKIE = APIKeyCookie(
 )
 
 
-async def _documented_credentials(bearer: Any = Depends(_BEARER), cookie: Any = Depends(_COOKIE)) -> None:
-    """Only there so OpenAPI (and Swagger's Authorize button) shows how protected routes authenticate."""
+# ``current_identity`` and ``current_user`` take the documented schemes and the instance directly, not
+# through further dependencies: FastAPI solves every node of a route's dependency tree on every request,
+# and each node cost about as much as the session lookup's own Python work.
 
 
 async def current_identity(
-    request: Request, auth: Any = Depends(get_auth), _: None = Depends(_documented_credentials)
+    request: Request,
+    auth: Any = Depends(get_auth),
+    _bearer: None = Depends(_BEARER),
+    _cookie: None = Depends(_COOKIE),
 ) -> Identity:
     """Who is calling and how (cookie, bearer session token or JWT); 401 when anonymous or the token is bad."""
     found = await _identity(request, auth)
@@ -191,9 +214,17 @@ async def current_session(request: Request, auth: Any = Depends(get_auth)) -> Se
     return SessionAndUser(session=found.session, user=found.user)
 
 
-async def current_user(identity: Identity = Depends(current_identity)) -> User:
+async def current_user(
+    request: Request,
+    auth: Any = Depends(get_auth),
+    _bearer: None = Depends(_BEARER),
+    _cookie: None = Depends(_COOKIE),
+) -> User:
     """The signed-in user, from a session cookie, a bearer session token or a JWT; 401 when anonymous."""
-    return identity.user
+    found = await _identity(request, auth)
+    if found is None:
+        raise _unauthorized()
+    return found.user
 
 
 async def optional_user(request: Request, auth: Any = Depends(get_auth)) -> User | None:

@@ -20,16 +20,18 @@ import argparse
 import asyncio
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
 from sqlalchemy.engine import make_url
 
 from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (and Mako) are imported where a migration command runs: ``create_schema()`` reads what this module
+# knows of the branches on every start, and importing Alembic there cost a server ~9 MiB of memory.
 
 SCRIPT_LOCATION = str(Path(__file__).resolve().parent)
 """This package's directory: Alembic's ``script_location`` for the standalone setup."""
@@ -86,6 +88,8 @@ def alembic_config(url: str | None = None, **options: str) -> Config:
         url: database URL, handed to ``env.py`` as ``-x url=…`` (so it wins over ``DATABASE_URL``).
         **options: more main options (``version_table=…``).
     """
+    from alembic.config import Config
+
     cmd_opts = argparse.Namespace(x=[f"url={url}"] if url is not None else [])
     config = Config(cmd_opts=cmd_opts)
     config.set_main_option("script_location", SCRIPT_LOCATION.replace("%", "%%"))
@@ -130,11 +134,15 @@ def upgrade(url: str, revision: str = "better_auth@head", *, sql: bool = False) 
             are their own branches (``"better_auth_jwt@head"``), ``"heads"`` applies everything.
         sql: print the SQL instead of running it (Alembic's offline mode).
     """
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision, sql=sql)
 
 
 def downgrade(url: str, revision: str = "base", *, sql: bool = False) -> None:
     """Revert the migrations down to ``revision`` (``"base"``: drop the tables)."""
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision, sql=sql)
 
 
@@ -173,6 +181,8 @@ def stamp(url: str, revision: str | Sequence[str] = "better_auth@head", *, check
         missing = missing_for(url, revisions)
         if missing:
             raise StampRefusedError(revisions, missing)
+    from alembic import command
+
     config = alembic_config(url)
     for target in revisions:  # one by one: a plugin revision depends on the core one, which Alembic won't
         command.stamp(config, target)  # stamp together with it
@@ -184,6 +194,8 @@ def expected_tables(revisions: Sequence[str]) -> dict[str, tuple[str, ...]]:
     Found by replaying the revisions on an empty in-memory SQLite database, so it is what the revisions
     really create; names do not depend on the dialect.
     """
+    from alembic import command
+
     from ..schema_check import LiveSchema
 
     engine = sa.create_engine("sqlite://")
@@ -219,6 +231,9 @@ def applied_branches(versions: Iterable[str]) -> frozenset[str]:
     versions = list(versions)
     if not versions:
         return frozenset()
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+
     script = ScriptDirectory.from_config(alembic_config())
     labels: set[str] = set()
     for version in versions:

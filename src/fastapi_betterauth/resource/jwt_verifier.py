@@ -18,15 +18,13 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..crypto.jwt import (
     ASYMMETRIC_ALGORITHMS,
     JWTError,
+    VerifiedTokens,
     algorithm_fits_key,
-    decode_jwt,
     key_from_jwk,
     unverified_header,
 )
@@ -34,6 +32,9 @@ from ..errors import ConfigurationError, CryptoError
 from ..plugins.jwt.revocation import RevocationList
 from ..settings import DEV_DEFAULT_SECRET
 from ..storage.secondary import SecondaryStorage
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger("fastapi_betterauth.resource")
 
@@ -124,6 +125,7 @@ class JWTVerifier:
             # Anyone can sign with a published secret: accepting its tokens would let anyone in.
             raise ConfigurationError("JWTVerifier(secret=...) refuses Better Auth's public development secret")
         self.secret = secret
+        self._secret_key = secret.encode() if secret is not None else b""  # one object: VerifiedTokens keys by it
         self.jwks_url = jwks_url
         default = ("HS256",) if secret is not None else ASYMMETRIC_ALGORITHMS
         self.algorithms = tuple(algorithms or default)
@@ -157,6 +159,7 @@ class JWTVerifier:
         self._failures = 0
         self._open_until = float("-inf")
         self._lock = asyncio.Lock()
+        self._verified = VerifiedTokens()
         if jwks is not None:
             self._load(jwks)
             self._fetched_at = float("inf")
@@ -177,6 +180,8 @@ class JWTVerifier:
         self._imported.clear()
 
     async def _fetch(self) -> None:
+        import httpx  # on the first fetch: a server verifying only its own tokens never loads an HTTP client
+
         assert self.jwks_url is not None
         self._attempted_at = self._clock()
         try:
@@ -306,7 +311,7 @@ class JWTVerifier:
         if not isinstance(alg, str) or alg not in self.algorithms:
             raise JWTError(f"algorithm {alg!r} is not allowed", reason="algorithm")
         if self.secret is not None:
-            key: Any = self.secret.encode()
+            key: Any = self._secret_key
         else:
             kid = header.get("kid")
             if not isinstance(kid, str) or not kid:
@@ -323,10 +328,10 @@ class JWTVerifier:
                     key = self._imported[(kid, alg)] = key_from_jwk(jwk, alg)
                 except CryptoError:
                     raise JWTError("unusable key", reason="kid") from None
-        claims = decode_jwt(
+        claims = self._verified.decode(
             token,
             key,
-            [alg],
+            (alg,),
             issuer=self.issuer,
             audience=self.audience,
             leeway=self.leeway,

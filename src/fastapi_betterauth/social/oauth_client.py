@@ -17,16 +17,18 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
-
-from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError  # type: ignore[import-untyped]
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from typing import TYPE_CHECKING, Any
 
 from .._dates import now
 from ..protocol.validation import js_split_whitespace, js_trim
 from .provider import IdTokenPolicy, OAuthProvider, OAuthTokens, UserInfo
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[import-untyped]
+    from joserfc.jwk import KeySet
+
+# authlib, joserfc and their HTTP client are imported on the first provider exchange, not with the library: an
+# application without social sign-in does not carry them (several MiB of every worker's memory).
 
 logger = logging.getLogger("fastapi_betterauth.social")
 
@@ -118,6 +120,8 @@ class ProviderClient:
     def _client(self, provider: OAuthProvider) -> AsyncOAuth2Client:
         client = self._clients.get(provider.id)
         if client is None:
+            from authlib.integrations.httpx_client import AsyncOAuth2Client
+
             client = AsyncOAuth2Client(
                 client_id=provider.client_id,
                 client_secret=provider.client_secret,
@@ -132,6 +136,8 @@ class ProviderClient:
 
     async def _bounded(self, coro: Any, what: str) -> Any:
         """Run one provider exchange within the timeout; any failure becomes a :class:`ProviderError`."""
+        from authlib.integrations.httpx_client import OAuthError
+
         try:
             async with asyncio.timeout(self.timeout):
                 return await coro
@@ -223,6 +229,8 @@ class ProviderClient:
     # -- profiles ------------------------------------------------------------------------------
 
     async def _get_json(self, url: str, headers: Mapping[str, str]) -> Any:
+        from authlib.integrations.httpx_client import AsyncOAuth2Client
+
         client = self._clients.get("") or AsyncOAuth2Client(timeout=self.timeout, follow_redirects=False)
         self._clients[""] = client
         response = await client.request("GET", url, headers=dict(headers), withhold_token=True)
@@ -323,6 +331,9 @@ class ProviderClient:
         policy = provider.id_token
         if policy is None or token.count(".") != 2:
             return None
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
         algorithms = [a for a in policy.algorithms if a not in _UNSAFE_ALGORITHMS]
         keys = await self._keys(policy, refresh=False)
         try:
@@ -364,6 +375,9 @@ class ProviderClient:
         return claims
 
     async def _keys(self, policy: IdTokenPolicy, *, refresh: bool) -> KeySet:
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+
         cached = self._jwks.get(policy.jwks_uri)
         moment = time.monotonic()
         fresh = cached is not None and moment - cached[0] < JWKS_TTL

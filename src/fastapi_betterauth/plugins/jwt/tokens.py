@@ -11,7 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from ..._dates import now, to_iso
-from ...crypto.jwt import JWTError, algorithm_fits_key, decode_jwt, encode_jwt, key_from_jwk, unverified_header
+from ...crypto.jwt import (
+    JWTError,
+    VerifiedTokens,
+    algorithm_fits_key,
+    encode_jwt,
+    key_from_jwk,
+    unverified_header,
+)
 from ...errors import CryptoError
 from .keys import JWKSKeys
 from .options import JWTOptions, SigningOverrides
@@ -98,6 +105,7 @@ class LocalVerifier:
         self._public: dict[str, tuple[str, Any, datetime | None]] = {}
         self._fetched = float("-inf")
         self._lock = asyncio.Lock()
+        self._verified = VerifiedTokens()
 
     async def _key(self, kid: str) -> tuple[str, Any] | None:
         found = self._public.get(kid)
@@ -140,10 +148,10 @@ class LocalVerifier:
         alg, key = found
         if header.get("alg") != alg:
             raise JWTError("algorithm does not match the key", reason="algorithm")
-        claims = decode_jwt(
+        claims = self._verified.decode(
             token,
             key,
-            [alg],
+            (alg,),
             issuer=self.options.issuer or base,
             audience=self.options.audience or base,
             leeway=self.leeway,
