@@ -15,10 +15,6 @@ class CLIError(Exception):
     """A failure whose message already says what to do."""
 
 
-_DRIVERS = {
-    "asyncpg": "the PostgreSQL driver asyncpg is not installed: pip install 'fastapi-betterauth-server[postgres]'",
-    "aiosqlite": "the SQLite driver aiosqlite is not installed: pip install 'fastapi-betterauth-server[sqlite]'",
-}
 _URLS = "use postgresql://user@host/db (asyncpg) or sqlite+aiosqlite:///path.db"
 _CHECK = "`fastapi-betterauth check-schema --plugin …` names what is missing and the command that adds it"
 _DRIVER_CLASS = re.compile(r"^<class '[\w.]+'>:\s*")
@@ -38,8 +34,10 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, CLIError | ConfigurationError):
         return str(exc)
     if isinstance(exc, ImportError):
-        if exc.name in _DRIVERS:
-            return _DRIVERS[exc.name]
+        from .db.sqlalchemy import _DRIVER_EXTRAS, missing_driver
+
+        if exc.name in _DRIVER_EXTRAS:
+            return missing_driver(exc.name)
         return f"the Python module {exc.name} is not installed (the database driver the URL names?); {_URLS}"
     if isinstance(exc, sa_exc.NoSuchModuleError):
         return f"unknown database driver in the URL ({exc}); {_URLS}"

@@ -291,7 +291,8 @@ def test_unreachable_postgres_unknown_driver_and_missing_asyncpg(
     code, _, err = cli(capsys, "create-admin", "--database-url", down, "--email", "a@example.com")
     assert code == 1
     assert err == (
-        "error: the PostgreSQL driver asyncpg is not installed: pip install 'fastapi-betterauth-server[postgres]'\n"
+        "error: the database URL needs the asyncpg driver, which is not installed: "
+        'pip install "fastapi-betterauth-server[postgres]"\n'
     )
 
 

@@ -36,6 +36,10 @@ def build() -> FastAPI:
     async def delete(task_id: int) -> None:
         raise HTTPException(409, detail={"message": "Task is locked", "code": "TASK_LOCKED"})
 
+    @app.get("/upstream")
+    async def upstream() -> None:
+        raise HTTPException(599, detail="")  # a status outside the standard ones, without a message
+
     @app.get("/boom")
     async def boom(value: str) -> None:
         raise RuntimeError(f"failed for {value}")
@@ -58,6 +62,8 @@ async def test_http_exceptions_use_message_and_code(client: httpx.AsyncClient) -
     assert (r.status_code, r.json()) == (409, {"message": "Task is locked", "code": "TASK_LOCKED"})
     r = await client.get("/nowhere")
     assert (r.status_code, r.json()) == (404, {"message": "Not Found", "code": "NOT_FOUND"})
+    r = await client.get("/upstream")  # was a 500: the status had no standard phrase
+    assert (r.status_code, r.json()) == (599, {"message": "Error", "code": "ERROR"})
 
 
 async def test_405_names_every_allowed_method(client: httpx.AsyncClient) -> None:

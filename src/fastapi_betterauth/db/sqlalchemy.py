@@ -764,15 +764,19 @@ _DRIVER_EXTRAS = {"asyncpg": "postgres", "aiosqlite": "sqlite"}
 """The package extra that installs each database driver this library supports."""
 
 
-def _missing_driver(drivername: str, module: str | None) -> str:
-    """What to install when the URL's driver is not: the extra for ours, the module for anything else."""
+def missing_driver(module: str | None, drivername: str | None = None) -> str:
+    """What to install when the URL's driver is not: the extra for ours, the module for anything else.
+
+    The one wording of this advice: ``create_engine`` raises it, and the command line prints it.
+    """
+    named = f" ({drivername})" if drivername else ""
     extra = _DRIVER_EXTRAS.get(module or "")
     if extra is not None:
         return (
-            f"the database URL needs the {module} driver ({drivername}), which is not installed: "
+            f"the database URL needs the {module} driver{named}, which is not installed: "
             f'pip install "fastapi-betterauth-server[{extra}]"'
         )
-    return f"the database URL needs the Python module {module!r} ({drivername}), which is not installed"
+    return f"the database URL needs the Python module {module!r}{named}, which is not installed"
 
 
 def _discard_closed(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
@@ -822,7 +826,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     try:
         engine = create_async_engine(parsed, **kwargs)
     except ModuleNotFoundError as exc:
-        raise ConfigurationError(_missing_driver(parsed.drivername, exc.name)) from None
+        raise ConfigurationError(missing_driver(exc.name, parsed.drivername)) from None
     except sa.exc.NoSuchModuleError:
         raise ConfigurationError(
             f"no SQLAlchemy dialect {parsed.drivername!r}: use sqlite+aiosqlite:// or postgresql+asyncpg://"

@@ -34,12 +34,20 @@ def status_code_name(status: int) -> str:
         return "ERROR"
 
 
+def _status_phrase(status: int) -> str:
+    """``Not Found`` for 404; ``Error`` for a status outside the standard ones (an app's 599)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def _http_error_body(exc: StarletteHTTPException) -> dict[str, Any]:
     detail = exc.detail
     if isinstance(detail, dict) and isinstance(detail.get("message"), str):
         # HTTPException(404, detail={"message": "Task not found", "code": "TASK_NOT_FOUND"})
         return {"code": status_code_name(exc.status_code), **detail}
-    message = detail if isinstance(detail, str) and detail else HTTPStatus(exc.status_code).phrase
+    message = detail if isinstance(detail, str) and detail else _status_phrase(exc.status_code)
     return {"message": message, "code": status_code_name(exc.status_code)}
 
 
