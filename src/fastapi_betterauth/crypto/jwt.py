@@ -239,10 +239,6 @@ class VerifiedTokens:
                 self._entries.popitem(last=False)
         return claims
 
-    def clear(self) -> None:
-        """Forget every entry."""
-        self._entries.clear()
-
 
 def _in_force(claims: Mapping[str, Any], leeway: float) -> bool:
     """``exp`` and ``nbf`` checked as PyJWT checks them (a token at its ``exp`` second is expired)."""

@@ -182,6 +182,13 @@ _COOKIE = _DocumentedCookie(
 # and each node cost about as much as the session lookup's own Python work.
 
 
+async def _required_identity(request: Request, auth: Any) -> Identity:
+    found = await _identity(request, auth)
+    if found is None:
+        raise _unauthorized()
+    return found
+
+
 async def current_identity(
     request: Request,
     auth: Any = Depends(get_auth),
@@ -189,10 +196,7 @@ async def current_identity(
     _cookie: None = Depends(_COOKIE),
 ) -> Identity:
     """Who is calling and how (cookie, bearer session token or JWT); 401 when anonymous or the token is bad."""
-    found = await _identity(request, auth)
-    if found is None:
-        raise _unauthorized()
-    return found
+    return await _required_identity(request, auth)
 
 
 async def optional_session(request: Request, auth: Any = Depends(get_auth)) -> SessionAndUser | None:
@@ -221,10 +225,7 @@ async def current_user(
     _cookie: None = Depends(_COOKIE),
 ) -> User:
     """The signed-in user, from a session cookie, a bearer session token or a JWT; 401 when anonymous."""
-    found = await _identity(request, auth)
-    if found is None:
-        raise _unauthorized()
-    return found.user
+    return (await _required_identity(request, auth)).user
 
 
 async def optional_user(request: Request, auth: Any = Depends(get_auth)) -> User | None:
