@@ -213,7 +213,13 @@ class UpdateUserBody(WireBody):
     response=UserOut,
     tags=TAGS,
     errors=admin_errors(
-        ErrorCode.YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS,
+        (
+            ErrorCode.YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS,
+            ErrorCode.YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE,
+            ErrorCode.YOU_ARE_NOT_ALLOWED_TO_BAN_USERS,
+            ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_EMAIL,
+            ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER,
+        ),
         ErrorDoc(
             400,
             (
@@ -257,6 +263,10 @@ async def admin_update_user(ctx: EndpointContext[UpdateUserBody, None]) -> UserO
             if existing is not None and existing["id"] != body.user_id:
                 raise AuthError(400, ErrorCode.USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL)
             data["email"] = email
+    if ("phoneNumber" in data or "phoneNumberVerified" in data) and not allowed(
+        ctx.auth, admin_user, {"user": ["set-phone"]}
+    ):
+        raise AuthError(403, ErrorCode.YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PHONE_NUMBER)
     updating = await target(ctx, body.user_id)
     if "email" in data and not may_act_as(ctx.auth, admin_user, updating):
         # A new address the acting admin controls, then a password reset: a takeover of that admin.
