@@ -253,7 +253,7 @@ class BetterAuth:
         app: Any,
         *,
         expose_headers: Sequence[str] = (),
-        allow_methods: Sequence[str] = ("GET", "POST", "PUT", "PATCH", "DELETE"),
+        allow_methods: Sequence[str] | None = None,
         max_age: int = 600,
     ) -> None:
         """Let browser frontends on the trusted origins call this app with credentials.
@@ -261,14 +261,15 @@ class BetterAuth:
         Adds CORS middleware to ``app`` that answers preflights and echoes the ``Origin`` only when it
         matches ``trusted_origins`` (the same rule as the origin check, patterns included), with
         credentials, and exposes ``set-auth-token`` / ``set-auth-jwt`` plus ``expose_headers`` to the
-        client. Covers the app's own routes too. Call it once, before the app starts.
+        client. Covers the app's own routes too. Call it once, before the app starts. ``allow_methods``
+        defaults to GET, POST, PUT, PATCH and DELETE.
         """
-        from .integration.cors import AUTH_RESPONSE_HEADERS, TrustedOriginsCORSMiddleware
+        from .integration.cors import AUTH_RESPONSE_HEADERS, DEFAULT_METHODS, TrustedOriginsCORSMiddleware
 
         app.add_middleware(
             TrustedOriginsCORSMiddleware,
             trusted=self.context.trusted,
-            allow_methods=tuple(allow_methods),
+            allow_methods=DEFAULT_METHODS if allow_methods is None else tuple(allow_methods),
             expose_headers=(*AUTH_RESPONSE_HEADERS, *expose_headers),
             max_age=max_age,
         )

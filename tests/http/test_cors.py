@@ -121,3 +121,18 @@ def test_only_subdomains_match_a_wildcard_pattern(label: str, port: int) -> None
     assert not middleware.is_allowed_origin(f"https://{label}.example.com.evil.net")
     assert not middleware.is_allowed_origin(f"https://{label}example.com")
     assert not middleware.is_allowed_origin(f"https://{label}.example.com:{port}/")
+
+
+async def test_allow_methods_defaults_to_the_rest_verbs_and_can_be_narrowed() -> None:
+    default, _ = build()
+    narrowed = FastAPI()
+    BetterAuth(make_settings(trusted_origins=TRUSTED), adapter=MemoryAdapter()).add_cors(
+        narrowed, allow_methods=["GET", "POST"]
+    )
+    asked = {**preflight("http://localhost:3000"), "Access-Control-Request-Method": "DELETE"}
+    for app, expected in ((default, {"GET", "POST", "PUT", "PATCH", "DELETE"}), (narrowed, {"GET", "POST"})):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c:
+            r = await c.options("/api/tasks/1", headers=asked)
+        allowed = {m.strip() for m in r.headers["access-control-allow-methods"].split(",")}
+        assert allowed == expected
+        assert r.status_code == (200 if "DELETE" in expected else 400)
