@@ -111,6 +111,11 @@ def bench(session: nox.Session) -> None:
         session.run("python", "benchmarks/hot_paths.py")
     else:
         session.log("wrk not found: no hot-path comparison (apt-get install wrk)")
+    if shutil.which("valgrind"):
+        # Instructions per request: where the work goes, immune to a shared machine's drift (docs/performance.md).
+        session.run("python", "benchmarks/instructions.py")
+    else:
+        session.log("valgrind not found: no instruction counts (apt-get install valgrind)")
 
 
 @nox.session

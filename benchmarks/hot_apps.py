@@ -7,7 +7,10 @@ production) with three application routes:
 ``benchmarks.hot_apps:floor``: what a careful developer writes by hand with FastAPI, asyncpg and PyJWT, the
 floor the library is measured against: ``/plain``, ``/session`` (the session cookie's HMAC checked, then one
 indexed query joining session and user) and ``/jwt`` (PyJWT with the key fetched once from the library's
-``/jwks``).
+``/jwks``). Two variants of ``/session`` add, each alone, what the library's answer carries and the lean check
+does not, so the report can say where the difference goes: ``/session-jwt`` also signs an EdDSA JWT of the user
+into ``set-auth-jwt`` (what the jwt plugin adds to get-session), and ``/me`` reaches the same check through a
+dependency tree of ``CurrentUser``'s shape (the instance and two security schemes, for OpenAPI).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import gc
 import hashlib
 import hmac
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -24,7 +28,9 @@ from urllib.parse import unquote
 
 import asyncpg
 import jwt as pyjwt
-from fastapi import Depends, FastAPI, HTTPException, Request
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.security import APIKeyCookie, HTTPBearer
 
 import fastapi_betterauth
 from fastapi_betterauth import AuthSettings, BetterAuth, CurrentUser, require_jwt
@@ -106,8 +112,7 @@ async def floor_plain() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@floor.get("/session")
-async def floor_session(request: Request) -> dict[str, Any]:
+async def _lean_session(request: Request) -> dict[str, Any]:
     signed = unquote(request.cookies.get("better-auth.session_token", ""))
     token, _, signature = signed.rpartition(".")
     expected = base64.b64encode(hmac.new(SECRET.encode(), token.encode(), hashlib.sha256).digest()).decode()
@@ -120,6 +125,53 @@ async def floor_session(request: Request) -> dict[str, Any]:
         "session": {"id": row["id"], "expiresAt": row["expiresAt"].isoformat(), "userId": row["userId"]},
         "user": {"id": row["uid"], "email": row["email"], "name": row["name"]},
     }
+
+
+@floor.get("/session")
+async def floor_session(request: Request) -> dict[str, Any]:
+    return await _lean_session(request)
+
+
+_FLOOR_SIGNING_KEY = Ed25519PrivateKey.generate()
+
+
+@floor.get("/session-jwt")
+async def floor_session_jwt(request: Request, response: Response) -> dict[str, Any]:
+    found = await _lean_session(request)
+    now = int(time.time())
+    claims = {
+        **found["user"],
+        "iat": now,
+        "sub": found["user"]["id"],
+        "exp": now + 900,
+        "iss": BASE_URL,
+        "aud": BASE_URL,
+    }
+    response.headers["set-auth-jwt"] = pyjwt.encode(claims, _FLOOR_SIGNING_KEY, algorithm="EdDSA", headers={"kid": "f"})
+    return found
+
+
+_FLOOR_BEARER = HTTPBearer(auto_error=False)
+_FLOOR_COOKIE = APIKeyCookie(name="better-auth.session_token", auto_error=False)
+
+
+async def _floor_app(request: Request) -> Any:
+    return request.app
+
+
+async def _floor_user(
+    request: Request,
+    app: Any = Depends(_floor_app),
+    bearer: Any = Depends(_FLOOR_BEARER),
+    cookie: Any = Depends(_FLOOR_COOKIE),
+) -> dict[str, Any]:
+    user: dict[str, Any] = (await _lean_session(request))["user"]
+    return user
+
+
+@floor.get("/me")
+async def floor_me(user: Annotated[dict[str, Any], Depends(_floor_user)]) -> dict[str, str]:
+    return {"id": user["id"], "email": user["email"]}
 
 
 async def _floor_claims(request: Request) -> dict[str, Any]:

@@ -11,13 +11,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.load.conftest import ROOT, _free_port
+from tests.load.conftest import ROOT, _free_port, wait_until_serving
 
 pytestmark = pytest.mark.slow
 
@@ -50,16 +49,11 @@ def test_demo_serves_warns_once_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> N
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 300  # the first run creates the session's venv
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/auth/ok", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.communicate()[0].decode()
-            assert time.monotonic() < deadline, "the demo did not start"
-            time.sleep(0.5)
+        try:
+            wait_until_serving(f"http://127.0.0.1:{port}", proc, timeout=300)  # the first run creates the venv
+        except RuntimeError:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"the demo did not start:\n{proc.communicate()[0].decode()}")
         signup = httpx.post(
             f"http://127.0.0.1:{port}/api/auth/sign-up/email",
             json={"email": "demo@example.com", "password": "Demo-password-1", "name": "Demo"},
