@@ -281,8 +281,8 @@ def main() -> None:
     ]
     # Attribution, not targets: the lean check plus, alone, the JWT the jwt plugin signs on every get-session,
     # or FastAPI's solving of CurrentUser's dependency tree (docs/performance.md, "What remains").
-    if "floor session signing a JWT c=32" in figures:
-        jwt_floor = "floor session signing a JWT c=32"
+    jwt_floor = "floor session signing a JWT c=32"
+    if jwt_floor in figures:
         pairs.append(
             ("get-session cookie c=32 vs lean floor signing a JWT too", "library get-session cookie c=32", jwt_floor)
         )

@@ -34,9 +34,9 @@ def explain(exc: BaseException) -> str:
     if isinstance(exc, CLIError | ConfigurationError):
         return str(exc)
     if isinstance(exc, ImportError):
-        from .db.sqlalchemy import _DRIVER_EXTRAS, missing_driver
+        from .db.sqlalchemy import DRIVER_EXTRAS, missing_driver
 
-        if exc.name in _DRIVER_EXTRAS:
+        if exc.name in DRIVER_EXTRAS:
             return missing_driver(exc.name)
         return f"the Python module {exc.name} is not installed (the database driver the URL names?); {_URLS}"
     if isinstance(exc, sa_exc.NoSuchModuleError):

@@ -760,7 +760,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-_DRIVER_EXTRAS = {"asyncpg": "postgres", "aiosqlite": "sqlite"}
+DRIVER_EXTRAS = {"asyncpg": "postgres", "aiosqlite": "sqlite"}
 """The package extra that installs each database driver this library supports."""
 
 
@@ -770,7 +770,7 @@ def missing_driver(module: str | None, drivername: str | None = None) -> str:
     The one wording of this advice: ``create_engine`` raises it, and the command line prints it.
     """
     named = f" ({drivername})" if drivername else ""
-    extra = _DRIVER_EXTRAS.get(module or "")
+    extra = DRIVER_EXTRAS.get(module or "")
     if extra is not None:
         return (
             f"the database URL needs the {module} driver{named}, which is not installed: "
