@@ -149,6 +149,15 @@ async def test_nul_bytes_are_refused_before_the_database(client: httpx.AsyncClie
     assert r.status_code == 200 and "extra" not in r.text
 
 
+async def test_unpaired_surrogates_are_refused_before_the_database(client: httpx.AsyncClient) -> None:
+    """JSON may escape a lone "\\ud800", which no UTF-8 column nor answer can hold: 400, not a 500."""
+    for field in ("name", "email", "password"):
+        raw = json.dumps({"email": "a@b.co", "password": "password123", "name": "x", field: "a\udfffb"})
+        r = await client.post("/api/auth/sign-up/email", content=raw, headers={"content-type": "application/json"})
+        assert (r.status_code, r.json()["code"]) == (400, "VALIDATION_ERROR"), raw
+        assert r.json()["message"] == f"[body.{field}] Invalid input: unpaired UTF-16 surrogates are not allowed"
+
+
 async def test_deeply_nested_and_invalid_utf8_bodies(client: httpx.AsyncClient) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     r = await client.post("/api/auth/sign-in/email", content=deep, headers={"content-type": "application/json"})

@@ -6,6 +6,7 @@ PostgreSQL, and ``"notanumber"`` went into a number column.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ PROFILE = Plugin(
         TableSpec("session", (FieldSpec("device", "string", required=False),)),
     ),
 )
+JSON = {"content-type": "application/json"}  # json.dumps escapes what httpx's UTF-8 cannot encode ("\ud800")
 GOOD = {"nickname": "al", "age": 41, "newsletter": True, "birthday": "1985-04-01T00:00:00.000Z"}
 BAD = [
     ({"nickname": {"a": 1}}, "[body.nickname] Invalid input: expected string, received object"),
@@ -43,6 +45,7 @@ BAD = [
     ({"birthday": "not a date"}, "[body.birthday] Invalid input: expected date, received string"),
     ({"birthday": {}}, "[body.birthday] Invalid input: expected date, received object"),
     ({"nickname": "a\x00b"}, "[body.nickname] Invalid input: NUL characters are not allowed"),
+    ({"nickname": "a\ud800"}, "[body.nickname] Invalid input: unpaired UTF-16 surrogates are not allowed"),
 ]
 
 
@@ -56,7 +59,7 @@ async def client_with_profile(make_client: Callable[..., Any]) -> tuple[httpx.As
 async def test_sign_up_refuses_a_wrongly_typed_field(make_client: Callable[..., Any], extra: Any, message: str) -> None:
     client, auth = await client_with_profile(make_client)
     body = {"email": "t@example.com", "password": "password123", "name": "T", **extra}
-    r = await client.post(f"{API}/sign-up/email", json=body)
+    r = await client.post(f"{API}/sign-up/email", content=json.dumps(body), headers=JSON)
     assert (r.status_code, r.json()) == (400, {"message": message, "code": "VALIDATION_ERROR"})
     assert await auth.adapter.count("user") == 0
 
@@ -70,7 +73,7 @@ async def test_update_user_refuses_a_wrongly_typed_field(
         f"{API}/sign-up/email", json={"email": "t@example.com", "password": "password123", "name": "T"}
     )
     assert r.status_code == 200
-    r = await client.post(f"{API}/update-user", json=extra)
+    r = await client.post(f"{API}/update-user", content=json.dumps(extra), headers=JSON)
     assert (r.status_code, r.json()) == (400, {"message": message, "code": "VALIDATION_ERROR"})
 
 

@@ -185,33 +185,44 @@ def validation_error(model: type[BaseModel], exc: ValidationError, where: str) -
     return AuthError(400, ErrorCode.VALIDATION_ERROR, message)
 
 
-def _find_nul(value: Any, path: str) -> str | None:
+def _unstorable(text: str) -> str | None:
+    if "\x00" in text:
+        return "NUL characters are not allowed"
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:  # "\ud800" in JSON: no UTF-8 text (PostgreSQL, SQLite, the answer) holds it
+            return "unpaired UTF-16 surrogates are not allowed"
+    return None
+
+
+def _find_unstorable(value: Any, path: str) -> tuple[str, str] | None:
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        problem = _unstorable(value)
+        return (path, problem) if problem else None
     if isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(key, str) and "\x00" in key:
-                return path
-            found = _find_nul(item, f"{path}.{key}")
+            problem = _unstorable(key) if isinstance(key, str) else None
+            found = (path, problem) if problem else _find_unstorable(item, f"{path}.{key}")
             if found:
                 return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = _find_nul(item, f"{path}.{index}")
+            found = _find_unstorable(item, f"{path}.{index}")
             if found:
                 return found
     return None
 
 
 def reject_nul(value: Any, where: str) -> None:
-    """Refuse NUL characters in ``value`` (at any depth): PostgreSQL text cannot store them.
+    """Refuse text no database column stores (at any depth): NUL characters and unpaired surrogates.
 
     Raises:
         AuthError: 400 ``VALIDATION_ERROR``.
     """
-    found = _find_nul(value, where)
+    found = _find_unstorable(value, where)
     if found:
-        raise AuthError(400, ErrorCode.VALIDATION_ERROR, f"[{found}] Invalid input: NUL characters are not allowed")
+        raise AuthError(400, ErrorCode.VALIDATION_ERROR, f"[{found[0]}] Invalid input: {found[1]}")
 
 
 def _declared(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
