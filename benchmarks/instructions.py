@@ -11,7 +11,7 @@ imports and startup cancelled out. Instructions are not time (Ed25519's arithmet
 interpreter): they attribute where the work goes; hot_paths.py measures what it costs.
 
 The cases are the servers of benchmarks/hot_apps.py, plus `ed25519-sign` (one signature of a JWT-sized message
-with `cryptography`, the key the jwt plugin uses) and get-session without the jwt plugin (`HOT_PLUGINS=bearer`).
+through the jwt plugin's signer, libsodium) and get-session without the jwt plugin (`HOT_PLUGINS=bearer`).
 """
 
 from __future__ import annotations
@@ -67,9 +67,11 @@ def worker(case: str, requests: int) -> None:
     if not app_name:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        key, message = Ed25519PrivateKey.generate(), b"h" * 40 + b"." + b"c" * 400
+        from fastapi_betterauth.crypto.jwt import JWSSigner
+
+        signer, message = JWSSigner(Ed25519PrivateKey.generate(), "EdDSA"), b"h" * 40 + b"." + b"c" * 400
         for _ in range(requests):
-            key.sign(message)
+            signer.signature(message)
         return
     import httpx
     import uvloop

@@ -12,13 +12,22 @@ def now() -> datetime:
 
 
 def to_iso(value: datetime) -> str:
-    """JS ``toISOString()``: UTC, three fractional digits, ``Z`` suffix (every date of every answer)."""
-    offset = value.utcoffset()
-    if offset is None:  # naive: stored UTC
-        return value.isoformat(timespec="milliseconds") + "Z"
-    if offset:
+    """JS ``toISOString()``: UTC, three fractional digits, ``Z`` suffix (every date of every answer and token).
+
+    Formatted by hand: ``isoformat(timespec=...)`` of an aware date costs three times as much (the offset),
+    and get-session writes seven dates.
+    """
+    if value.utcoffset():  # naive dates are stored UTC; an aware one in another zone is converted
         value = value.astimezone(UTC)
-    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # without "+00:00": one call, no copy
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 (one C call, no format-spec parsing)
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond // 1000,
+    )
 
 
 def parse_iso(value: str) -> datetime:

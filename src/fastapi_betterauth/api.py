@@ -80,7 +80,7 @@ class API:
         request = AuthRequest(
             method=endpoint.method,
             path=endpoint.path,
-            url=base + ctx.settings.base_path + path,
+            url_source=base + ctx.settings.base_path + path,
             headers={k.lower(): v for k, v in (headers or {}).items()},
             query=dict(query or {}),
             body=body,

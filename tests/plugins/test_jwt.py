@@ -228,3 +228,14 @@ async def test_wrong_secret_is_a_clear_configuration_error(make_client: Callable
 
     with pytest.raises(ConfigurationError, match="another BETTER_AUTH_SECRET"):
         await extension.keys.signing_key()
+
+
+async def test_non_ascii_claims_reach_the_token_as_utf8(make_client: Callable[..., Any]) -> None:
+    """A JSON surrogate pair is one character: stored, answered and signed into the token as UTF-8."""
+    client, _ = await make_client(plugins=[bearer(), jwt()], app=app_with_routes)
+    paired = '{"email": "s@example.com", "password": "password123", "name": "\\ud83d\\ude00 \u00e9"}'
+    signed = await client.post(f"{API}/sign-up/email", content=paired, headers={"content-type": "application/json"})
+    assert signed.status_code == 200 and signed.json()["user"]["name"] == "\U0001f600 \u00e9"
+    token = (await client.get(f"{API}/get-session")).headers["set-auth-jwt"]
+    claims = (await client.get("/claims", headers={"Authorization": f"Bearer {token}"})).json()
+    assert claims["name"] == "\U0001f600 \u00e9"

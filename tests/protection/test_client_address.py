@@ -16,7 +16,7 @@ def request(peer: str | None, **headers: str) -> AuthRequest:
     return AuthRequest(
         method="POST",
         path="/sign-in/email",
-        url="http://localhost/api/auth/sign-in/email",
+        url_source="http://localhost/api/auth/sign-in/email",
         headers={k.replace("_", "-").lower(): v for k, v in headers.items()},
         peer=peer,
     )

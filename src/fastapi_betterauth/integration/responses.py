@@ -66,7 +66,7 @@ def to_auth_request(request: Request, path: str, body: Any) -> AuthRequest:
     return AuthRequest(
         method=request.method,
         path=path,
-        url=str(request.url),
+        url_source=lambda: str(request.url),
         headers=request_headers(request),
         query=query_dict(request),
         body=body,

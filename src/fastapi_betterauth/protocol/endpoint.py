@@ -41,8 +41,8 @@ class AuthRequest:
     method: str
     path: str
     """Path relative to the base path, e.g. ``/sign-in/email``."""
-    url: str
-    """Full request URL (used to infer the origin when no ``base_url`` is configured)."""
+    url_source: str | Callable[[], str]
+    """The full request URL, or what builds it: a framework's URL object is built only if it is read."""
     headers: Mapping[str, str]
     """Lower-cased header names."""
     query: Mapping[str, str | list[str]] = field(default_factory=dict)
@@ -59,6 +59,14 @@ class AuthRequest:
     """TCP peer address: only ever used to key rate limits, never stored or trusted as the client IP."""
     server_side: bool = False
     """A server-side call without request headers (``auth.api.x(body=...)``): no browser, no session."""
+
+    @property
+    def url(self) -> str:
+        """Full request URL (read only to infer the origin when no ``base_url`` is configured)."""
+        source = self.url_source
+        if not isinstance(source, str):
+            source = self.url_source = source()
+        return source
 
     def header(self, name: str) -> str | None:
         """A header value (names are case-insensitive)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
@@ -231,8 +232,21 @@ def _declared(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
     Other keys are ignored by every route (or type-checked where they are stored, see ``fields.py``), and
     object-valued fields are used as data, never stored as text.
     """
-    names = {field.alias or name for name, field in model.model_fields.items()}
+    if not data:
+        return data
+    names = _wire_names(model)
     return {k: v for k, v in data.items() if k in names and isinstance(v, str | list)}
+
+
+_WIRE_NAMES: weakref.WeakKeyDictionary[type[BaseModel], frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _wire_names(model: type[BaseModel]) -> frozenset[str]:
+    # Once per model (the models of an instance's additional fields go with the instance).
+    names = _WIRE_NAMES.get(model)
+    if names is None:
+        names = _WIRE_NAMES[model] = frozenset(field.alias or name for name, field in model.model_fields.items())
+    return names
 
 
 def validate(model: type[M], data: Any, where: str) -> M:

@@ -16,9 +16,13 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), ensure_ascii=False)
+"""Made once: ``json.dumps`` with options builds a new encoder per call (every answer)."""
+
+
 def dumps(value: Any) -> bytes:
     """Compact ``JSON.stringify``-style bytes; datetimes as ``toISOString()``."""
-    return json.dumps(value, default=_default, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def public_row(row: Row, hidden: frozenset[str]) -> dict[str, Any]:

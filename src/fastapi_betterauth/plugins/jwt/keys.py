@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..._dates import now
-from ...crypto.jwt import generate_key_pair, key_from_jwk
+from ...crypto.jwt import JWSSigner, generate_key_pair, key_from_jwk
 from ...crypto.random import generate_id
 from ...crypto.symmetric import DecryptionError, SecretConfig
 from ...db.adapter import Adapter, Row
@@ -32,6 +32,8 @@ class SigningKey:
     alg: str
     key: Any
     expires_at: Any
+    signer: JWSSigner
+    """Signs under ``{"alg", "kid"}``: the header segment and the prepared key are made when the key is read."""
 
 
 class JWKSKeys:
@@ -151,7 +153,8 @@ class JWKSKeys:
                 "cannot decrypt the jwks private key: it was made with another BETTER_AUTH_SECRET "
                 "(add the old one to previous_secrets, or delete the jwks rows)"
             ) from error
-        return SigningKey(kid=row["id"], alg=alg, key=key, expires_at=row.get("expiresAt"))
+        signer = JWSSigner(key, alg, {"kid": row["id"]})
+        return SigningKey(kid=row["id"], alg=alg, key=key, expires_at=row.get("expiresAt"), signer=signer)
 
     async def public_keys(self) -> list[dict[str, Any]]:
         """The ``/jwks`` document's keys: live ones plus expired ones still inside the grace period."""

@@ -15,7 +15,6 @@ from ...crypto.jwt import (
     JWTError,
     VerifiedTokens,
     algorithm_fits_key,
-    encode_jwt,
     key_from_jwk,
     unverified_header,
 )
@@ -23,9 +22,13 @@ from ...errors import CryptoError
 from .keys import JWKSKeys
 from .options import JWTOptions, SigningOverrides
 
+_PLAIN = (str, int, bool, float, type(None))
+
 
 def json_safe(value: Any) -> Any:
     """Rows as JSON would carry them (dates as ``toISOString()``), as the claims of Better Auth's tokens."""
+    if type(value) in _PLAIN:  # most row values, without the Mapping ABC check
+        return value
     if isinstance(value, datetime):
         return to_iso(value)
     if isinstance(value, Mapping):
@@ -65,7 +68,8 @@ async def sign_claims(
         return signed
     key = await keys.signing_key(overrides)
     extra = {k: v for k, v in (header or {}).items() if k not in ("alg", "kid")}
-    return encode_jwt(claims, key.key, key.alg, headers={**extra, "kid": key.kid})
+    signer = key.signer.with_header(key.alg, {**extra, "kid": key.kid}) if extra else key.signer
+    return signer.encode(claims)
 
 
 async def issue_token(
@@ -77,7 +81,7 @@ async def issue_token(
         payload: Any = await _resolved(options.define_payload(session, user))
     else:
         payload = user
-    claims: dict[str, Any] = {"iat": iat, **json_safe(dict(payload))}
+    claims: dict[str, Any] = {"iat": iat, **json_safe(payload if isinstance(payload, Mapping) else dict(payload))}
     subject = await _resolved(options.get_subject(session, user)) if options.get_subject is not None else None
     claims["sub"] = str(subject or user["id"])
     claims["iat"] = iat
