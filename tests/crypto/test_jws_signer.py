@@ -46,9 +46,17 @@ def test_one_signer_and_one_off_encoding_agree(claims: dict[str, Any]) -> None:
     key = Ed25519PrivateKey.from_private_bytes(b"k" * 32)
     signer = JWSSigner(key, "EdDSA", {"kid": "a"})
     assert signer.encode(claims) == encode_jwt(claims, key, "EdDSA", headers={"kid": "a"})
-    assert signer.with_header("EdDSA", {"typ": "at+jwt", "kid": "a"}).encode(claims) == encode_jwt(
+    assert signer.with_header({"typ": "at+jwt", "kid": "a"}).encode(claims) == encode_jwt(
         claims, key, "EdDSA", headers={"typ": "at+jwt", "kid": "a"}
     )
+
+
+def test_another_header_cannot_change_the_algorithm() -> None:
+    key = Ed25519PrivateKey.from_private_bytes(b"k" * 32)
+    signer = JWSSigner(key, "EdDSA", {"kid": "a"}).with_header({"alg": "none", "kid": "b"})
+    head, _, _ = signer.encode({"sub": "u"}).split(".")
+    assert signer.algorithm == "EdDSA"
+    assert json.loads(unb64(head)) == {"alg": "EdDSA", "kid": "b"}
 
 
 @pytest.mark.parametrize("algorithm", ["HS256", "HS512"])

@@ -23,6 +23,7 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgori
 from jwt.warnings import InsecureKeyLengthWarning
 from nacl.bindings import crypto_sign, crypto_sign_seed_keypair
 
+from .._json_text import utf8
 from ..errors import CryptoError
 
 ASYMMETRIC_ALGORITHMS: tuple[str, ...] = (
@@ -67,16 +68,18 @@ class JWSSigner:
     so the bytes are OpenSSL's, for about 60 % of its CPU on the jwt plugin's per-get-session token.
     """
 
-    __slots__ = ("_head", "_sign")
+    __slots__ = ("_head", "_sign", "algorithm")
 
     def __init__(self, key: Any, algorithm: str, headers: Mapping[str, Any] | None = None) -> None:
+        self.algorithm = algorithm
         self._head = _header(algorithm, headers) + "."
         self._sign = _sign_function(key, algorithm)
 
-    def with_header(self, algorithm: str, headers: Mapping[str, Any]) -> JWSSigner:
-        """The same key under another header (prepared key shared, not derived again)."""
+    def with_header(self, headers: Mapping[str, Any]) -> JWSSigner:
+        """The same key under another header, ``alg`` unchanged (the prepared key is shared, not derived again)."""
         other = JWSSigner.__new__(JWSSigner)
-        other._head = _header(algorithm, headers) + "."
+        other.algorithm = self.algorithm
+        other._head = _header(self.algorithm, headers) + "."
         other._sign = self._sign
         return other
 
@@ -86,17 +89,12 @@ class JWSSigner:
 
     def encode(self, claims: Mapping[str, Any]) -> str:
         """The compact JWT of ``claims``, in their order."""
-        text = _CLAIMS_JSON.encode(claims if type(claims) is dict else dict(claims))
-        try:
-            data = text.encode()
-        except UnicodeEncodeError:  # a lone surrogate: JSON.stringify writes it as a \uXXXX escape
-            data = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode()
+        data = utf8(_CLAIMS_JSON.encode(claims if type(claims) is dict else dict(claims)))
         signing_input = self._head + _b64url(data)
         return f"{signing_input}.{_b64url(self._sign(signing_input.encode('ascii')))}"
 
 
 _CLAIMS_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def encode_jwt(claims: Mapping[str, Any], key: Any, algorithm: str, *, headers: Mapping[str, Any] | None = None) -> str:

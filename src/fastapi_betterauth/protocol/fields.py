@@ -14,7 +14,7 @@ from typing import Any
 from .._dates import parse_iso
 from ..db.schema import FieldSpec, TableSpec
 from ..errors import AuthError, ErrorCode
-from .validation import js_type, reject_nul
+from .validation import js_type, reject_unstorable
 
 
 def typed_value(spec: FieldSpec, value: Any, *, where: str) -> Any:
@@ -37,7 +37,7 @@ def typed_value(spec: FieldSpec, value: Any, *, where: str) -> Any:
         if spec.required:
             raise invalid()
         return None
-    reject_nul(value, f"{where}.{spec.name}")
+    reject_unstorable(value, f"{where}.{spec.name}")
     if spec.type == "string":
         ok = isinstance(value, str)
     elif spec.type == "boolean":

@@ -215,7 +215,7 @@ def _find_unstorable(value: Any, path: str) -> tuple[str, str] | None:
     return None
 
 
-def reject_nul(value: Any, where: str) -> None:
+def reject_unstorable(value: Any, where: str) -> None:
     """Refuse text no database column stores (at any depth): NUL characters and unpaired surrogates.
 
     Raises:
@@ -270,7 +270,7 @@ def validate(model: type[M], data: Any, where: str) -> M:
             ErrorCode.VALIDATION_ERROR,
             f"[{where}] Invalid input: expected {expected}, received {js_type(data)}",
         )
-    reject_nul(_declared(model, data), where)
+    reject_unstorable(_declared(model, data), where)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

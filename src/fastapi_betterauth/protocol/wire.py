@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from .._dates import to_iso
+from .._json_text import utf8
 from ..db.adapter import Row
 
 
@@ -21,8 +22,8 @@ _ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), ensure_asci
 
 
 def dumps(value: Any) -> bytes:
-    """Compact ``JSON.stringify``-style bytes; datetimes as ``toISOString()``."""
-    return _ENCODER.encode(value).encode()
+    """Compact ``JSON.stringify`` bytes; datetimes as ``toISOString()``, a lone surrogate as its escape."""
+    return utf8(_ENCODER.encode(value))
 
 
 def public_row(row: Row, hidden: frozenset[str]) -> dict[str, Any]:

@@ -26,11 +26,10 @@ from .options import JWTOptions, KeyPairConfig, SigningOverrides
 
 @dataclass(frozen=True)
 class SigningKey:
-    """A decrypted, imported private key and what the JWT header needs."""
+    """A decrypted private key, ready to sign: its id, algorithm and expiry, and its prepared signer."""
 
     kid: str
     alg: str
-    key: Any
     expires_at: Any
     signer: JWSSigner
     """Signs under ``{"alg", "kid"}``: the header segment and the prepared key are made when the key is read."""
@@ -154,7 +153,7 @@ class JWKSKeys:
                 "(add the old one to previous_secrets, or delete the jwks rows)"
             ) from error
         signer = JWSSigner(key, alg, {"kid": row["id"]})
-        return SigningKey(kid=row["id"], alg=alg, key=key, expires_at=row.get("expiresAt"), signer=signer)
+        return SigningKey(kid=row["id"], alg=alg, expires_at=row.get("expiresAt"), signer=signer)
 
     async def public_keys(self) -> list[dict[str, Any]]:
         """The ``/jwks`` document's keys: live ones plus expired ones still inside the grace period."""

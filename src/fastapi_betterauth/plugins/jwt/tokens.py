@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -68,7 +67,7 @@ async def sign_claims(
         return signed
     key = await keys.signing_key(overrides)
     extra = {k: v for k, v in (header or {}).items() if k not in ("alg", "kid")}
-    signer = key.signer.with_header(key.alg, {**extra, "kid": key.kid}) if extra else key.signer
+    signer = key.signer.with_header({**extra, "kid": key.kid}) if extra else key.signer
     return signer.encode(claims)
 
 
@@ -164,8 +163,3 @@ class LocalVerifier:
         if not claims.get("sub"):
             raise JWTError("empty sub")
         return claims
-
-
-def dumps_compact(value: Any) -> str:
-    """``JSON.stringify`` of a value."""
-    return json.dumps(value, separators=(",", ":"))
