@@ -76,3 +76,26 @@ def test_unsign_never_raises_anything_but_documented_errors(garbage: str) -> Non
         unsign_cookie_value(garbage, [SECRET])
     except (InvalidSignatureError, UnicodeDecodeError, ValueError):
         pass
+
+
+# Percent-escapes, near-misses of the three the fast path replaces, and the characters around them.
+_escape_soup = st.lists(
+    st.sampled_from(["%3D", "%2B", "%2F", "%3d", "%2b", "%25", "%", "%2", "%FF", "%C3%A9", "3D", "2B", "=", "a", "."]),
+    max_size=12,
+).map("".join)
+
+
+@given(_escape_soup)
+def test_cookie_percent_decoding_is_decode_uri_component(raw: str) -> None:
+    # The fast path for the escapes encodeURIComponent puts in a signature must decode exactly as unquote.
+    from urllib.parse import unquote
+
+    from fastapi_betterauth.crypto.signing import _percent_decoded
+
+    try:
+        expected = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        with pytest.raises(UnicodeDecodeError):
+            _percent_decoded(raw)
+        return
+    assert _percent_decoded(raw) == expected

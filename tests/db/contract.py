@@ -649,6 +649,21 @@ class AdapterContract:
         assert (await adapter.find_session_and_user("tok-s2")) == (session("s2", "u2"), user("u2"))
 
     @pytest.mark.anyio
+    async def test_rows_are_keyed_by_plain_str(self, adapter: Adapter) -> None:
+        # Not a str subclass (SQLAlchemy's quoted_name): orjson refuses one as a key, so every answer
+        # would silently take the slow encoder; user hooks see the same plain dicts on every adapter.
+        created = await adapter.create("user", user("u1"))
+        await adapter.create("session", session("s1", "u1"))
+        found = await adapter.find_session_and_user("tok-s1")
+        assert found is not None
+        many = await adapter.find_many("user")
+        one = await adapter.find_one("session", [Where("id", "s1")])
+        updated = await adapter.update("user", [Where("id", "u1")], {"name": "New"})
+        assert one is not None and updated is not None
+        for row in (created, *found, *many, one, updated):
+            assert {type(key) for key in row} == {str}
+
+    @pytest.mark.anyio
     async def test_use_schema_adds_tables_and_existing_columns_reads_them(self, adapter: Adapter) -> None:
         assert {"id", "email", "emailVerified", "createdAt"} <= await adapter.existing_columns("user")
         note = TableSpec("note", (FieldSpec("id", "string"), FieldSpec("text", "string", required=False)))

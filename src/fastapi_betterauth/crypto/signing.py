@@ -8,7 +8,6 @@ placed in a cookie.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 from collections.abc import Sequence
 from urllib.parse import quote, unquote
@@ -20,8 +19,8 @@ _SIGNATURE_LENGTH = 44
 
 def signature(value: str, secret: str) -> str:
     """Base64 HMAC-SHA256 of ``value`` keyed with the UTF-8 secret."""
-    mac = hmac.new(secret.encode(), value.encode(), hashlib.sha256).digest()
-    return base64.b64encode(mac).decode("ascii")
+    # hmac.digest: OpenSSL's one-shot HMAC, without hmac.new's two Python-level hash objects.
+    return base64.b64encode(hmac.digest(secret.encode(), value.encode(), "sha256")).decode("ascii")
 
 
 def sign_value(value: str, secret: str) -> str:
@@ -62,5 +61,13 @@ def unsign_cookie_value(raw: str, secrets: Sequence[str]) -> str:
     Raises:
         InvalidSignatureError: when the cookie is unsigned, malformed or tampered with.
     """
-    decoded = unquote(raw, errors="strict") if "%" in raw else raw
-    return unsign_value(decoded, secrets)
+    return unsign_value(_percent_decoded(raw), secrets)
+
+
+def _percent_decoded(raw: str) -> str:
+    # encodeURIComponent of ``token.base64`` escapes only "+", "/" and "=": those three are replaced
+    # directly; any other "%" left (another escape, a lower-case one, a stray one) takes the full decoder.
+    if "%" not in raw:
+        return raw
+    plain = raw.replace("%3D", "=").replace("%2B", "+").replace("%2F", "/")
+    return plain if "%" not in plain else unquote(raw, errors="strict")

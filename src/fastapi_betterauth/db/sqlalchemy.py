@@ -352,7 +352,7 @@ class SQLAlchemyAdapter:
                 metadata=self.metadata,
                 statement=statement,
                 sql=str(statement.compile(dialect=dialect)),
-                keys=tuple(table.c.keys()),
+                keys=_plain_keys(table),
                 processors=tuple(c.type._cached_result_processor(dialect, None) for c in table.c),
             )
             self._by_id_plans[model] = plan
@@ -443,8 +443,8 @@ class SQLAlchemyAdapter:
                 metadata=self.metadata,
                 statement=statement,
                 sql=str(statement.compile(dialect=dialect)),
-                session_keys=tuple(session.c.keys()),
-                user_keys=tuple(user.c.keys()),
+                session_keys=_plain_keys(session),
+                user_keys=_plain_keys(user),
                 processors=tuple(c.type._cached_result_processor(dialect, None) for c in columns),
             )
             self._join_plan = plan
@@ -530,7 +530,17 @@ class SQLAlchemyAdapter:
 
 
 def _row(result_row: Any) -> Row:
-    return dict(result_row._mapping)
+    """A result row keyed by plain ``str``.
+
+    SQLAlchemy names columns with ``quoted_name``, a ``str`` subclass that orjson refuses as a key
+    (the answer would fall back to the slower encoder) and that leaks into hooks.
+    """
+    return {str(key): value for key, value in result_row._mapping.items()}
+
+
+def _plain_keys(table: sa.Table) -> tuple[str, ...]:
+    """A table's column names as plain ``str`` (see ``_row``)."""
+    return tuple(str(key) for key in table.c.keys())
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:

@@ -39,9 +39,15 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def request_headers(request: Request) -> dict[str, str]:
-    """Lower-cased headers; repeated ones joined as HTTP allows (cookies with ``; ``)."""
+    """Lower-cased headers; repeated ones joined as HTTP allows (cookies with ``; ``).
+
+    Read from the ASGI scope's raw pairs (Latin-1, as Starlette decodes them), without building
+    Starlette's ``Headers``: every auth request pays for this.
+    """
     headers: dict[str, str] = {}
-    for key, value in request.headers.items():
+    for raw_key, raw_value in request.scope["headers"]:
+        key = raw_key.decode("latin-1").lower()  # servers send lower case; an ASGI app in front may not
+        value = raw_value.decode("latin-1")
         if key in headers:
             headers[key] = headers[key] + ("; " if key == "cookie" else ", ") + value
         else:
@@ -51,6 +57,8 @@ def request_headers(request: Request) -> dict[str, str]:
 
 def query_dict(request: Request) -> dict[str, str | list[str]]:
     """Query parameters; repeated keys become lists, as in better-call."""
+    if not request.scope.get("query_string"):
+        return {}
     query: dict[str, Any] = {}
     for key, value in request.query_params.multi_items():
         if key in query:

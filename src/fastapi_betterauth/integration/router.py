@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 from starlette.routing import Match
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from ..errors import AuthError, storage_unavailable
 from ..protocol.dispatch import dispatch, error_response
@@ -86,14 +86,24 @@ def _not_found(auth: BetterAuth) -> Callable[[Request], Awaitable[Response]]:
 class DirectRoute(APIRoute):
     """An auth route answered by its handler from the request alone.
 
-    The handler reads, validates and answers by itself (Better Auth's statuses and shapes), so FastAPI's
-    per-request dependency solving and response serialisation are skipped; the route's declared body,
-    query and response models still document it in OpenAPI.
+    The handler reads, validates and answers by itself (Better Auth's statuses and shapes) and never
+    raises for anything a client sends, so FastAPI's per-request dependency solving, response
+    serialisation and per-route exception and exit-stack wrapping are skipped (the application's own
+    middleware and exception handlers still enclose it); the route's declared body, query and response
+    models still document it in OpenAPI.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """The endpoint itself: ``handle(request) -> Response``."""
         return cast(Callable[[Request], Coroutine[Any, Any, Response]], self.endpoint)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Call the endpoint with the request and send its answer; anything else goes to FastAPI."""
+        if scope["type"] == "http" and self.methods and scope["method"] in self.methods:
+            response = await self.endpoint(Request(scope, receive, send))
+            await response(scope, receive, send)
+            return
+        await super().handle(scope, receive, send)
 
 
 class AuthRouter(APIRouter):
